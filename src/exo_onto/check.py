@@ -1,0 +1,87 @@
+"""The main job: every check the project's graph must pass, step by step.
+
+Each step returns a :class:`StepResult`; :func:`run_check` stops reasoning on a parse
+failure (there is nothing sound to reason about) but always reports every file's error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import Graph
+
+from .loading import TurtleError, parse_turtle
+from .namespaces import bind_prefixes
+from .paths import ontology_files
+from .reasoning import ReasonerReport, reason
+from .stats import GraphCounts, count_entities
+
+
+@dataclass
+class StepResult:
+    name: str
+    ok: bool
+    summary: str
+    details: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CheckReport:
+    steps: list[StepResult] = field(default_factory=list)
+    counts: GraphCounts | None = None
+    reasoner: ReasonerReport | None = None
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.steps) and all(s.ok for s in self.steps)
+
+
+Progress = Callable[[StepResult], None]
+
+
+def parse_step(files: Iterable[Path]) -> tuple[StepResult, Graph]:
+    """Parse every file into one graph; the step fails if any file does not parse."""
+    graph = bind_prefixes(Graph())
+    files = list(files)
+    errors = []
+    for path in files:
+        try:
+            parse_turtle(path, graph)
+        except TurtleError as exc:
+            errors.append(str(exc))
+    if errors:
+        return StepResult("parse", False, f"{len(errors)} of {len(files)} file(s) do not parse", errors), graph
+    return StepResult("parse", True, f"{len(files)} Turtle file(s), {len(graph)} triples"), graph
+
+
+def reason_step(graph: Graph) -> tuple[StepResult, ReasonerReport]:
+    report = reason(graph)
+    details = [report.note] if report.note else []
+    details += report.errors
+    details += [f"unsatisfiable class: {c}" for c in report.unsatisfiable]
+    if not report.consistent and not report.errors:
+        details.append("the ontology is inconsistent")
+    verdict = "consistent" if report.consistent else "INCONSISTENT"
+    verdict += f", {len(report.unsatisfiable)} unsatisfiable class(es)"
+    return StepResult(f"reason ({report.reasoner})", report.ok, verdict, details), report
+
+
+def run_check(files: Iterable[Path] | None = None, progress: Progress | None = None) -> CheckReport:
+    """Run the check pipeline on ``files`` (the project's ontology files by default)."""
+    report = CheckReport()
+
+    def record(step: StepResult) -> None:
+        report.steps.append(step)
+        if progress:
+            progress(step)
+
+    step, graph = parse_step(files if files is not None else ontology_files())
+    record(step)
+    if not step.ok:
+        return report
+    report.counts = count_entities(graph)
+    step, report.reasoner = reason_step(graph)
+    record(step)
+    return report
