@@ -27,10 +27,15 @@ _LINE_RE = re.compile(r"at line (\d+)")
 
 
 def _describe(exc: Exception) -> tuple[int | None, str]:
-    """The 1-based line and a one-line reason from one of rdflib's parser errors."""
-    lines = getattr(exc, "lines", None)  # BadSyntax counts lines from 0
-    if lines is not None:
-        line: int | None = int(lines) + 1
+    """The 1-based line and a one-line reason from one of rdflib's parser errors.
+
+    rdflib's own ``BadSyntax.lines`` drifts on long files, so the line is recomputed from the
+    character offset of the error in the parsed text.
+    """
+    text, offset = getattr(exc, "_str", None), getattr(exc, "_i", None)
+    if isinstance(text, (str, bytes)) and isinstance(offset, int):
+        newline = b"\n" if isinstance(text, bytes) else "\n"  # rdflib keeps the UTF-8 bytes
+        line: int | None = text.count(newline, 0, offset) + 1
     else:
         m = _LINE_RE.search(str(exc))
         line = int(m.group(1)) if m else None

@@ -26,6 +26,8 @@ class ReasonerReport:
     unsatisfiable: list[str] = field(default_factory=list)
     #: (class IRI, inferred direct superclass IRI) pairs, named classes only.
     inferred_superclasses: list[tuple[str, str]] = field(default_factory=list)
+    #: (individual IRI, inferred class IRI) pairs not asserted in the input.
+    inferred_types: list[tuple[str, str]] = field(default_factory=list)
     note: str = ""
     errors: list[str] = field(default_factory=list)
 
@@ -71,6 +73,7 @@ def _hermit(graph: Graph, java: str) -> ReasonerReport:
             local.add(t)
     onto.load(fileobj=io.BytesIO(local.serialize(format="nt", encoding="utf-8")), format="ntriples")
     asserted = {(c.iri, p.iri) for c in world.classes() for p in c.is_a if isinstance(p, ThingClass)}
+    asserted_types = {(i.iri, c.iri) for i in world.individuals() for c in i.is_a if isinstance(c, ThingClass)}
     try:
         with onto:
             owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
@@ -86,8 +89,16 @@ def _hermit(graph: Graph, java: str) -> ReasonerReport:
         for p in c.is_a
         if isinstance(p, ThingClass) and p is not owlready2.Thing and (c.iri, p.iri) not in asserted
     )
+    types = sorted(
+        (i.iri, c.iri)
+        for i in world.individuals()
+        for c in i.is_a
+        if isinstance(c, ThingClass) and c is not owlready2.Thing and (i.iri, c.iri) not in asserted_types
+    )
     world.close()
-    return ReasonerReport(HERMIT, consistent=True, unsatisfiable=unsat, inferred_superclasses=inferred)
+    return ReasonerReport(
+        HERMIT, consistent=True, unsatisfiable=unsat, inferred_superclasses=inferred, inferred_types=types
+    )
 
 
 def _owlrl(graph: Graph) -> ReasonerReport:

@@ -1,0 +1,80 @@
+"""Shared fixtures: the project's graph and reasoner report are built once per test session."""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from rdflib import Graph
+
+from exo_onto import load_graph, reason
+from exo_onto.loading import parse_turtle
+from exo_onto.paths import ontology_files, project_root, reference_dir, tbox_path
+
+ROOT = project_root()
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(scope="session")
+def graph() -> Graph:
+    return load_graph()
+
+
+@pytest.fixture(scope="session")
+def tbox() -> Graph:
+    return parse_turtle(tbox_path())
+
+
+@pytest.fixture(scope="session")
+def hermit_report(graph):
+    if shutil.which("java") is None:
+        pytest.fail("Java is required for the HermiT tests (install OpenJDK 17, as .ci/run does)")
+    return reason(graph)
+
+
+@pytest.fixture(scope="session")
+def verified_xrefs() -> dict[str, str]:
+    """CURIE -> IRI of every external identifier marked verified in the copied reference tables."""
+    out = {}
+    for name in ("xrefs.tsv", "xrefs-supplement.tsv"):
+        with open(reference_dir() / name, encoding="utf-8") as fh:
+            for row in csv.DictReader(fh, delimiter="\t"):
+                if row["status"] == "verified" and row["curie"]:
+                    out[row["curie"]] = row["iri"]
+    return out
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+def exo_onto_exe() -> str:
+    """The installed console script, as a user would run it."""
+    exe = Path(sys.executable).with_name("exo-onto")
+    return str(exe) if exe.exists() else shutil.which("exo-onto") or "exo-onto"
+
+
+@pytest.fixture
+def cli():
+    def run(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> Result:
+        full_env = {**os.environ, **(env or {})}
+        p = subprocess.run(
+            [exo_onto_exe(), *args], capture_output=True, text=True, env=full_env, cwd=cwd or ROOT,
+            timeout=600,
+        )
+        return Result(p.returncode, p.stdout, p.stderr)
+
+    return run
+
+
+def project_ttl_files() -> list[Path]:
+    return ontology_files()

@@ -1,0 +1,63 @@
+"""HermiT on the real graph, and on fixtures that must fail (or be classified)."""
+
+from pathlib import Path
+
+from exo_onto import load_graph, reason
+from exo_onto.loading import parse_turtle
+from exo_onto.namespaces import BASE
+
+DATA = Path(__file__).parent / "data" / "reasoning"
+M = BASE
+GO = "http://purl.obolibrary.org/obo/"
+
+
+def with_fixture(name):
+    g = load_graph()
+    parse_turtle(DATA / name, g)
+    return g
+
+
+def test_real_graph_is_consistent_and_coherent(hermit_report):
+    assert hermit_report.reasoner == "HermiT"
+    assert hermit_report.consistent
+    assert hermit_report.unsatisfiable == []
+
+
+def test_defined_classes_are_filed_by_the_reasoner(hermit_report):
+    inferred = set(hermit_report.inferred_superclasses)
+    # Expected from the definitions: each source's exosome is an MSC exosome.
+    for source in ["BMSCExosome", "ADMSCExosome", "SMSCExosome", "IPFPMSCExosome", "HESCMSCExosome"]:
+        assert (M + source, M + "MSCExosome") in inferred, source
+    assert (M + "UCMSCSmallExtracellularVesicle", M + "MSCSmallExtracellularVesicle") in inferred
+    assert (M + "MSCExosome", M + "MSCExtracellularVesicle") in inferred
+    assert (M + "LargeArticularCartilageDefect", M + "ArticularCartilageDefect") in inferred
+    assert (M + "ChondrocyteApoptosis", GO + "GO_0006915") in inferred
+    assert (M + "SynovialMSC", GO + "CL_0000134") in inferred
+
+
+def test_icrs_size_classes_classify_lesions():
+    report = reason(with_fixture("large-defect.ttl"))
+    types = set(report.inferred_types)
+    assert (M + "test-lesion-8mm", M + "LargeArticularCartilageDefect") in types
+    assert not [t for t in types if t[0] == M + "test-lesion-2mm"]
+
+
+def test_inconsistency_is_detected_and_explained():
+    report = reason(with_fixture("inconsistent.ttl"))
+    assert not report.consistent and not report.ok
+    assert any("test-cell-both" in e for e in report.errors)
+
+
+def test_unsatisfiable_class_is_reported():
+    report = reason(with_fixture("unsatisfiable.ttl"))
+    assert report.consistent
+    assert report.unsatisfiable == [M + "TestImpossibleVesicle"]
+
+
+def test_without_java_an_owl_rl_check_runs(monkeypatch):
+    monkeypatch.setenv("EXO_ONTO_JAVA", "")
+    report = reason(with_fixture("inconsistent.ttl"))
+    assert report.reasoner.startswith("OWL 2 RL")
+    assert "Java not found" in report.note
+    assert not report.consistent
+    assert reason(load_graph()).consistent
