@@ -1,0 +1,30 @@
+# The two commands a new user runs (see README): `make check` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: install check test lint fmt system-deps
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[test]'
+
+system-deps:
+	bash scripts/ensure-system-deps.sh
+
+# Main job: parse, reason (HermiT) and summarise the ontology and knowledge graph.
+check: install system-deps
+	$(BIN)/exo-onto check
+
+# Test suite (what .ci/run runs).
+test: install system-deps
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check src tests
+
+fmt: install
+	$(BIN)/exo-onto fmt

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs the non-Python programs exo-onto needs when they are missing (Debian/Ubuntu, as root):
+# a Java runtime for the HermiT reasoner that owlready2 bundles.
+set -euo pipefail
+
+need=()
+command -v java >/dev/null 2>&1 || need+=(default-jre-headless)
+
+if [ ${#need[@]} -eq 0 ]; then
+    exit 0
+fi
+if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "missing system packages: ${need[*]} (install them, e.g. with apt-get, then rerun)" >&2
+    exit 1
+fi
+echo "installing system packages: ${need[*]}"
+apt-get update -qq
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
