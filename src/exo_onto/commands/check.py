@@ -1,0 +1,26 @@
+"""``exo-onto check``: the main job."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ..check import run_check
+from ._output import echo_step, echo_summary
+
+
+@click.command("check")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+def command(files: tuple[Path, ...]) -> None:
+    """Parse every Turtle file, reason with HermiT (OWL 2 RL without Java) and summarise.
+
+    FILES default to the project's ontology. Exit status 0 when every step passes, 1 otherwise.
+    """
+    missing = [f for f in files if not f.is_file()]
+    if missing:
+        raise click.UsageError(f"no such file: {missing[0]}")
+    report = run_check(list(files) or None, progress=echo_step)
+    echo_summary(report)
+    sys.exit(0 if report.ok else 1)
