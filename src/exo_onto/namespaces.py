@@ -87,6 +87,15 @@ def curie(iri: str) -> str:
     return s
 
 
+def curie_prefix_iri(prefix: str) -> str:
+    """The IRI a CURIE prefix (as :func:`curie` writes it) expands to."""
+    fixed = {
+        "mscexo": BASE, "HGNC": str(HGNC), "NCBIGene": str(NCBIGENE), "mirbase": str(MIRBASE),
+        "mirbase.mature": str(MIRBASE_MATURE), "EFO": str(EFO) + "EFO_",
+    }
+    return fixed.get(prefix, f"{OBO}{prefix}_")
+
+
 def is_external_term(iri: str) -> bool:
     """True for IRIs of the biomedical registries whose IDs must be verified (OBO, HGNC, …)."""
     s = str(iri)

@@ -1,0 +1,227 @@
+"""Release files: the merged ontology + data in every format, the TBox, the inferred hierarchy,
+a VoID/DCAT description and the SSSOM mappings.
+
+The same input gives byte-identical output (see ``serializers``); the release is written into a
+temporary folder beside the target and swapped in at the end, so a crash leaves the previous build.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, RDFS, SKOS, VOID, XSD
+
+from .formatting import canonical_turtle
+from .loading import load_graph, parse_turtle
+from .namespaces import BASE, PREFIXES, bind_prefixes, curie, curie_prefix_iri
+from .paths import ontology_files, tbox_path
+from .reasoning import ReasonerReport, reason
+from .serializers import jsonld, jsonld_context, ntriples, rdfxml
+
+FULL = "exo-onto-full"
+TBOX_ONTOLOGY = URIRef(BASE + "exo-onto.owl")
+#: header annotations copied from the TBox onto the merged release ontology
+_HEADER = (DCTERMS.title, DCTERMS.description, DCTERMS.license, DCTERMS.creator, DCTERMS.created,
+           DCTERMS.source, DCTERMS.bibliographicCitation, RDFS.comment,
+           URIRef("http://purl.org/vocab/vann/preferredNamespacePrefix"),
+           URIRef("http://purl.org/vocab/vann/preferredNamespaceUri"))
+MEDIA = {
+    ".ttl": "text/turtle", ".owl": "application/rdf+xml", ".jsonld": "application/ld+json",
+    ".nt": "application/n-triples", ".tsv": "text/tab-separated-values",
+}
+
+
+class BuildError(Exception):
+    """The release could not be built (the message says why); the previous release is untouched."""
+
+
+@dataclass
+class BuildReport:
+    out_dir: Path
+    version: str
+    files: list[str] = field(default_factory=list)
+    reasoner: ReasonerReport | None = None
+
+
+def version_of(tbox: Graph) -> str:
+    """The curated version (the TBox's owl:versionInfo): builds are reproducible, not date-stamped."""
+    value = tbox.value(TBOX_ONTOLOGY, OWL.versionInfo)
+    if value is None:
+        raise BuildError(f"{tbox_path()}: the ontology header has no owl:versionInfo")
+    return str(value)
+
+
+def _restamp(graph: Graph, ontology: URIRef, name: str, version: str) -> None:
+    graph.remove((ontology, OWL.versionIRI, None))
+    graph.remove((ontology, OWL.versionInfo, None))
+    graph.add((ontology, OWL.versionIRI, URIRef(f"{BASE}releases/{version}/{name}.owl")))
+    graph.add((ontology, OWL.versionInfo, Literal(version)))
+
+
+def merged_graph(graph: Graph, tbox: Graph, version: str) -> Graph:
+    """One ontology holding TBox and knowledge graph: a single header, no imports."""
+    merged = bind_prefixes(Graph())
+    headers = set(graph.subjects(RDF.type, OWL.Ontology))
+    for s, p, o in graph:
+        if s not in headers and p != OWL.imports:
+            merged.add((s, p, o))
+    full = URIRef(BASE + FULL + ".owl")
+    merged.add((full, RDF.type, OWL.Ontology))
+    for p in _HEADER:
+        for o in tbox.objects(TBOX_ONTOLOGY, p):
+            merged.add((full, p, o))
+    _restamp(merged, full, FULL, version)
+    return merged
+
+
+def inferred_graph(report: ReasonerReport, version: str) -> Graph:
+    """The HermiT-inferred class hierarchy and individual types, as their own ontology."""
+    g = bind_prefixes(Graph())
+    ont = URIRef(BASE + "exo-onto-inferred.owl")
+    g.add((ont, RDF.type, OWL.Ontology))
+    g.add((ont, DCTERMS.title, Literal("exo-onto: axioms inferred by HermiT", lang="en")))
+    g.add((ont, DCTERMS.description, Literal(
+        "Subclass axioms and class assertions that HermiT infers from exo-onto-full and that are not asserted there.",
+        lang="en")))
+    _restamp(g, ont, "exo-onto-inferred", version)
+    for child, parent in report.inferred_superclasses:
+        g.add((URIRef(child), RDFS.subClassOf, URIRef(parent)))
+    for ind, cls in report.inferred_types:
+        g.add((URIRef(ind), RDF.type, URIRef(cls)))
+    return g
+
+
+_MAPPING_PREDICATES = (SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch, SKOS.narrowMatch, SKOS.relatedMatch)
+
+
+def _label(graph: Graph, node) -> str:
+    labels = [str(x) for x in graph.objects(node, RDFS.label) if getattr(x, "language", None) == "en"]
+    return labels[0] if labels else ""
+
+
+def sssom(graph: Graph, version: str) -> str:
+    """The SKOS mappings of the graph as an SSSOM TSV with its metadata block."""
+    rows = sorted(
+        (curie(s), _label(graph, s), "skos:" + str(p).rsplit("#", 1)[1], curie(o), _label(graph, o))
+        for p in _MAPPING_PREDICATES for s, o in graph.subject_objects(p)
+    )
+    used = {"skos": str(SKOS), "semapv": "https://w3id.org/semapv/vocab/"}
+    for row in rows:
+        for term in (row[0], row[3]):
+            prefix = term.split(":", 1)[0]
+            used[prefix] = curie_prefix_iri(prefix)
+    meta = [
+        f"mapping_set_id: {BASE}releases/{version}/exo-onto.sssom.tsv",
+        f"mapping_set_version: {version}",
+        "license: https://creativecommons.org/licenses/by/4.0/",
+        "mapping_set_description: SKOS mappings of exo-onto terms to external ontology terms, curated by hand.",
+        "curie_map:",
+        *[f"  {k}: {v}" for k, v in sorted(used.items())],
+    ]
+    header = "subject_id\tsubject_label\tpredicate_id\tobject_id\tobject_label\tmapping_justification"
+    body = [f"{a}\t{b}\t{c}\t{d}\t{e}\tsemapv:ManualMappingCuration" for a, b, c, d, e in rows]
+    return "".join(f"# {m}\n" for m in meta) + header + "\n" + "".join(line + "\n" for line in body)
+
+
+def void_graph(merged: Graph, version: str, files: list[str]) -> Graph:
+    """A VoID / DCAT description of the release: title, licence, version, counts, distributions."""
+    g = bind_prefixes(Graph())
+    g.bind("void", VOID)
+    g.bind("dcat", DCAT)
+    ds = URIRef(BASE + "dataset")
+    full = URIRef(BASE + FULL + ".owl")
+    g.add((ds, RDF.type, VOID.Dataset))
+    g.add((ds, RDF.type, DCAT.Dataset))
+    for p in (DCTERMS.title, DCTERMS.description, DCTERMS.license, DCTERMS.creator):
+        for o in merged.objects(full, p):
+            g.add((ds, p, o))
+    g.add((ds, OWL.versionInfo, Literal(version)))
+    g.add((ds, URIRef(str(DCAT) + "version"), Literal(version)))  # DCAT 3, unknown to rdflib's DCAT
+    g.add((ds, VOID.uriSpace, Literal(BASE)))
+    g.add((ds, VOID.triples, Literal(len(merged), datatype=XSD.integer)))
+    entities = {s for s in merged.subjects() if isinstance(s, URIRef)}
+    g.add((ds, VOID.entities, Literal(len(entities), datatype=XSD.integer)))
+    g.add((ds, VOID.classes, Literal(len(set(merged.subjects(RDF.type, OWL.Class))), datatype=XSD.integer)))
+    g.add((ds, VOID.properties, Literal(len(set(merged.predicates())), datatype=XSD.integer)))
+    findings = len(set(merged.subjects(RDF.type, URIRef(BASE + "Finding"))))
+    g.add((ds, RDFS.comment, Literal(f"{findings} findings of the review, each with its source span.", lang="en")))
+    for ns in sorted(PREFIXES.values()):
+        g.add((ds, VOID.vocabulary, URIRef(ns)))
+    for name in files:
+        dist = URIRef(f"{BASE}releases/{version}/{name}")
+        g.add((ds, DCAT.distribution, dist))
+        g.add((dist, RDF.type, DCAT.Distribution))
+        g.add((dist, DCTERMS.title, Literal(name)))
+        g.add((dist, DCAT.downloadURL, dist))
+        media = MEDIA.get(Path(name).suffix)
+        if media:
+            g.add((dist, DCAT.mediaType, Literal(media)))
+    if f"{FULL}.nt" in files:
+        g.add((ds, VOID.dataDump, URIRef(f"{BASE}releases/{version}/{FULL}.nt")))
+    return g
+
+
+def release_files(graph: Graph, tbox: Graph, report: ReasonerReport, version: str) -> dict[str, bytes]:
+    """Every release file name with its bytes (pure: no disk access)."""
+    merged = merged_graph(graph, tbox, version)
+    tbox_release = bind_prefixes(Graph())
+    for t in tbox:
+        tbox_release.add(t)
+    _restamp(tbox_release, TBOX_ONTOLOGY, "exo-onto", version)
+    text: dict[str, str] = {
+        f"{FULL}.ttl": canonical_turtle(merged),
+        f"{FULL}.owl": rdfxml(merged),
+        f"{FULL}.jsonld": jsonld(merged),
+        "context.jsonld": json.dumps(jsonld_context(), indent=1, sort_keys=True) + "\n",
+        f"{FULL}.nt": ntriples(merged),
+        "exo-onto.owl": rdfxml(tbox_release),
+        "exo-onto.ttl": canonical_turtle(tbox_release),
+        "exo-onto-inferred.ttl": canonical_turtle(inferred_graph(report, version)),
+        "exo-onto.sssom.tsv": sssom(merged, version),
+    }
+    text["void.ttl"] = canonical_turtle(void_graph(merged, version, sorted(text)))
+    return {name: body.encode("utf-8") for name, body in sorted(text.items())}
+
+
+def write_release(files: dict[str, bytes], out_dir: Path) -> None:
+    """Write all files into a fresh folder beside ``out_dir`` and swap it in (old release kept until then)."""
+    out_dir = Path(out_dir).resolve()
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    staging.chmod(0o755)  # mkdtemp makes it private; a release is for everyone
+    try:
+        for name, data in files.items():
+            target = staging / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        old = None
+        if out_dir.exists():
+            old = out_dir.with_name(f".{out_dir.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            out_dir.rename(old)
+        staging.rename(out_dir)
+        if old:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def build(out_dir: Path, version: str | None = None, files: list[Path] | None = None) -> BuildReport:
+    """Build the release into ``out_dir``; raise :class:`BuildError` if the ontology does not reason cleanly."""
+    files = files or ontology_files()
+    graph = load_graph(files)
+    tbox = parse_turtle(files[0])
+    version = version or version_of(tbox)
+    report = reason(graph)
+    if not report.ok:
+        why = "; ".join(report.errors + [f"unsatisfiable: {c}" for c in report.unsatisfiable]) or "inconsistent"
+        raise BuildError(f"the ontology does not reason cleanly ({report.reasoner}): {why}")
+    payload = release_files(graph, tbox, report, version)
+    write_release(payload, out_dir)
+    return BuildReport(Path(out_dir), version, list(payload), report)
