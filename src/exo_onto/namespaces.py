@@ -24,6 +24,9 @@ MIRBASE_MATURE = Namespace("https://identifiers.org/mirbase.mature:")
 EFO = Namespace("http://www.ebi.ac.uk/efo/")
 FOAF = Namespace("http://xmlns.com/foaf/0.1/")
 BIBO = Namespace("http://purl.org/ontology/bibo/")
+SH = Namespace("http://www.w3.org/ns/shacl#")
+#: Namespace of the SHACL shapes in ``shapes/`` (every shape has an IRI here).
+MSCEXOSH = Namespace(BASE + "shapes/")
 
 #: IAO "definition" annotation property, the OBO convention for a term's definition.
 DEFINITION = OBO["IAO_0000115"]
@@ -54,6 +57,8 @@ PREFIXES: dict[str, str] = {
     "prov": str(PROV),
     "rdf": str(RDF),
     "rdfs": str(RDFS),
+    "sh": str(SH),
+    "mscexosh": str(MSCEXOSH),
     "skos": str(SKOS),
     "vann": str(VANN),
     "xsd": str(XSD),

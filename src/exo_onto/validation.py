@@ -1,0 +1,145 @@
+"""SHACL validation of the knowledge graph against the shapes in ``shapes/``.
+
+Shapes catch what a careless edit produces (a dropped span, a made-up direction, a mistyped ID)
+and say it in a curator's words; the reasoner cannot, because OWL assumes an open world.
+
+The data is validated together with the TBox and with pyshacl's RDFS inference, so members of
+subclasses count for ``sh:class`` and ``sh:targetClass``. The TBox is merged into the data graph
+rather than passed as pyshacl's ``ont_graph``, which copies only axioms (not the labels and
+definitions the term shapes check). Two things are prepared first:
+
+* ``rdfs:domain`` and ``rdfs:range`` axioms are left out. Under RDFS inference a range types every
+  value as the expected class, which would turn each ``sh:class`` check into a tautology (a finding
+  pointing at a misspelt context would "be" a context).
+* The named conjuncts of defined classes become told superclasses (``C ≡ A ⊓ ∃R.B`` entails
+  ``C ⊑ A``), which RDFS cannot read from ``owl:intersectionOf``: synovial MSCs then count as MSCs.
+
+Notebook use::
+
+    from exo_onto.validation import validate_files
+    report = validate_files()          # the project's graph
+    print(report.to_text())            # or report.violations, report.to_dict()
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
+from pathlib import Path
+
+from pyshacl import validate as pyshacl_validate
+from rdflib import Graph, Node, URIRef
+from rdflib.collection import Collection
+from rdflib.namespace import OWL, RDFS
+
+from .check import StepResult
+from .loading import parse_turtle
+from .namespaces import bind_prefixes
+from .paths import kg_dir, shapes_dir, tbox_path
+from .validation_report import ValidationReport, ValidationResult, from_results_graph
+
+__all__ = ["ValidationError", "ValidationReport", "ValidationResult", "load_shapes", "validate_files",
+           "validate_graph", "validate_step"]
+
+
+class ValidationError(Exception):
+    """Validation could not run (a broken shapes file, an error inside pyshacl)."""
+
+
+def _told_superclasses(graph: Graph) -> Iterator[tuple[Node, Node, Node]]:
+    """``C rdfs:subClassOf A`` for each named class ``A`` that a defined class ``C`` is equivalent to or intersects."""
+    for a, b in graph.subject_objects(OWL.equivalentClass):
+        for c, x in ((a, b), (b, a)):
+            if not isinstance(c, URIRef):
+                continue
+            if isinstance(x, URIRef):
+                yield c, RDFS.subClassOf, x
+                continue
+            members = graph.value(x, OWL.intersectionOf)
+            if members is not None:
+                for m in Collection(graph, members):
+                    if isinstance(m, URIRef):
+                        yield c, RDFS.subClassOf, m
+
+
+def _without_domains_and_ranges(graph: Graph) -> Graph:
+    out = bind_prefixes(Graph())
+    for triple in graph:
+        if triple[1] not in (RDFS.domain, RDFS.range):
+            out.add(triple)
+    return out
+
+
+@lru_cache(maxsize=8)
+def _parse_cached(path: str, mtime_ns: int) -> Graph:
+    return parse_turtle(Path(path))
+
+
+def _parse(path: Path) -> Graph:
+    """Parse once per file version: the TBox and shapes are read for every fixture in the tests."""
+    path = Path(path).resolve()
+    return _parse_cached(str(path), path.stat().st_mtime_ns)
+
+
+def load_shapes(directory: Path | None = None) -> Graph:
+    """Every ``*.ttl`` in ``shapes/`` as one shapes graph (raises :class:`TurtleError` on a broken file)."""
+    graph = bind_prefixes(Graph())
+    files = sorted(Path(directory or shapes_dir()).glob("*.ttl"))
+    if not files:
+        raise ValidationError(f"no shapes (*.ttl) in {directory or shapes_dir()}")
+    for path in files:
+        graph += _parse(path)
+    return graph
+
+
+def validate_graph(data: Graph, ontology: Graph | None = None, shapes: Graph | None = None) -> ValidationReport:
+    """Validate ``data`` together with ``ontology`` (the TBox, unless ``data`` holds it) against the shapes.
+
+    Neither graph is changed; raises :class:`ValidationError` when pyshacl cannot run the shapes.
+    """
+    shapes = shapes if shapes is not None else load_shapes()
+    work = _without_domains_and_ranges(data + ontology if ontology is not None else data)
+    for triple in list(_told_superclasses(work)):
+        work.add(triple)
+    try:
+        _, results_graph, _ = pyshacl_validate(
+            work, shacl_graph=shapes, inference="rdfs", advanced=True, allow_warnings=True, allow_infos=True,
+            inplace=True,
+        )
+    except Exception as exc:  # pyshacl raises its own error types for broken shapes
+        raise ValidationError(f"SHACL validation could not run: {exc}") from exc
+    if not isinstance(results_graph, Graph):  # pyshacl returns a failure object for some broken shapes
+        raise ValidationError(f"SHACL validation could not run: {results_graph}")
+    return from_results_graph(results_graph, shapes, work)
+
+
+def validate_files(files: Iterable[Path] | None = None, shapes: Graph | None = None) -> ValidationReport:
+    """Validate Turtle files (the knowledge graph ``ontology/kg/*.ttl`` by default) with the TBox as ontology.
+
+    Raises :class:`~exo_onto.loading.TurtleError` for a file that does not parse.
+    """
+    paths = [Path(p) for p in files] if files is not None else sorted(kg_dir().glob("*.ttl"))
+    data = bind_prefixes(Graph())
+    for path in paths:
+        parse_turtle(path, data)
+    tbox = tbox_path()
+    with_tbox = any(p.resolve() == tbox.resolve() for p in paths)
+    return validate_graph(data, None if with_tbox else _parse(tbox), shapes)
+
+
+def validate_step(graph: Graph) -> StepResult:
+    """The check-pipeline step: ``graph`` (TBox and data, as parsed by the pipeline) against the shapes.
+
+    Passes when there is no violation; warnings (the MISEV items the review does not report) are
+    counted, not listed, since ``exo-onto validate`` lists them.
+    """
+    name = "validate (SHACL)"
+    try:
+        report = validate_graph(graph)
+    except Exception as exc:  # a broken shapes file must fail the step, not crash the pipeline
+        return StepResult(name, False, "could not run", [str(exc)])
+    details = [f"{r.focus} {r.path or '(node)'}: {r.message}" + (f" [value {r.value}]" if r.value else "")
+               for r in report.violations]
+    if report.warnings:
+        details.append(f"{len(report.warnings)} warning(s): run `exo-onto validate` to list them")
+    return StepResult(name, report.conforms, report.summary(), details)

@@ -1,0 +1,206 @@
+"""The result of a SHACL validation as plain Python: what a curator reads and a script parses.
+
+pyshacl answers with an RDF graph; :class:`ValidationReport` turns it into one record per problem
+(node, field, offending value, message), so the text report, the JSON and the tests never walk RDF.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+
+from rdflib import Graph, Literal, Node, URIRef
+from rdflib.collection import Collection
+from rdflib.namespace import RDF, RDFS
+
+from .namespaces import MSCEXO, PREFIXES, SH
+
+#: Longest namespace first, so ``mscexosh:`` wins over ``mscexo:`` and ``mirbase.mature:`` over ``mirbase:``.
+_NAMESPACES = sorted(PREFIXES.items(), key=lambda kv: -len(kv[1]))
+_IRI_IN_TEXT = re.compile(r"https?://[^\s,;()<>\"']+[^\s,;()<>\"'.]")
+_VALUE_WIDTH = 60
+#: Severities from the most to the least serious (the local names of sh:Violation, …).
+SEVERITIES = ("Violation", "Warning", "Info")
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    """One problem: which node (``focus``), which field (``path``), what value, and why (``message``).
+
+    ``shape`` is the shape that rejected the node; ``constraint`` the rule within it: the SPARQL
+    constraint for SHACL-SPARQL rules, else the constraint component (``sh:MinCountConstraintComponent``).
+    """
+
+    focus: str
+    focus_iri: str
+    label: str | None
+    path: str | None
+    value: str | None
+    message: str
+    severity: str
+    shape: str
+    constraint: str
+
+    def line(self) -> str:
+        """``Violation  prov:wasDerivedFrom = VALUE: message`` (the node is printed above it)."""
+        field_ = self.path or "(node)"
+        value = f" = {self.value}" if self.value is not None else ""
+        return f"{self.severity:<9}  {field_}{value}: {self.message}"
+
+
+@dataclass
+class ValidationReport:
+    """Every result of one validation run; the graph conforms when no result is a violation."""
+
+    results: list[ValidationResult] = field(default_factory=list)
+
+    def count(self, severity: str) -> int:
+        return sum(1 for r in self.results if r.severity == severity)
+
+    @property
+    def violations(self) -> list[ValidationResult]:
+        return [r for r in self.results if r.severity == "Violation"]
+
+    @property
+    def warnings(self) -> list[ValidationResult]:
+        return [r for r in self.results if r.severity == "Warning"]
+
+    @property
+    def conforms(self) -> bool:
+        """Warnings (the MISEV items) and infos never make the graph non-conforming."""
+        return not self.violations
+
+    def by_focus(self, min_severity: str = "Info") -> list[tuple[str, str | None, list[ValidationResult]]]:
+        """Results grouped by node: nodes with violations first, then by name; severest result first."""
+        keep = SEVERITIES[: SEVERITIES.index(min_severity) + 1]
+        groups: dict[str, list[ValidationResult]] = {}
+        for r in self.results:
+            if r.severity in keep:
+                groups.setdefault(r.focus, []).append(r)
+        rank = SEVERITIES.index
+        out = []
+        for focus, rs in groups.items():
+            rs.sort(key=lambda r: (rank(r.severity), r.path or "", r.value or "", r.shape))
+            out.append((focus, rs[0].label, rs))
+        out.sort(key=lambda g: (min(rank(r.severity) for r in g[2]), g[0]))
+        return out
+
+    def summary(self) -> str:
+        nodes = len({r.focus for r in self.results})
+        return (f"{self.count('Violation')} violation(s), {self.count('Warning')} warning(s), "
+                f"{self.count('Info')} info(s) on {nodes} node(s)")
+
+    def to_text(self, min_severity: str = "Info") -> str:
+        """The human report: one block per node (with its label), one line per problem."""
+        lines = []
+        for focus, label, rs in self.by_focus(min_severity):
+            lines.append(f'{focus}  "{label}"' if label else focus)
+            lines += [f"  {r.line()}" for r in rs]
+            lines.append("")
+        lines.append(self.summary())
+        lines.append("verdict: conforms" + (" (warnings only)" if self.results else "") if self.conforms
+                     else "verdict: does NOT conform")
+        return "\n".join(lines) + "\n"
+
+    def to_dict(self) -> dict:
+        return {
+            "conforms": self.conforms,
+            "violations": self.count("Violation"),
+            "warnings": self.count("Warning"),
+            "infos": self.count("Info"),
+            "results": [asdict(r) for r in self.results],
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n"
+
+
+def dedupe(results: Iterable[ValidationResult]) -> list[ValidationResult]:
+    """Drop repeats: a shared property shape reached through two node shapes reports twice."""
+    seen: dict[tuple, ValidationResult] = {}
+    for r in results:
+        seen.setdefault((r.focus_iri, r.path, r.value, r.shape, r.constraint, r.message), r)
+    return list(seen.values())
+
+
+def shorten(iri: str) -> str:
+    """``mscexo:finding-1``, ``hgnc:2200``; an IRI outside the project's prefixes stays ``<…>``."""
+    for prefix, ns in _NAMESPACES:
+        local = iri[len(ns):]
+        if iri.startswith(ns) and local and not any(c in local for c in "/#?"):
+            return f"{prefix}:{local}"
+    return f"<{iri}>"
+
+
+def _shorten_text(text: str) -> str:
+    return _IRI_IN_TEXT.sub(lambda m: shorten(m.group(0)).strip("<>"), text)
+
+
+def _render_value(node: Node | None) -> str | None:
+    if node is None:
+        return None
+    if isinstance(node, URIRef):
+        return shorten(str(node))
+    if isinstance(node, Literal):
+        text = str(node).replace("\n", "\\n")
+        text = text if len(text) <= _VALUE_WIDTH else text[: _VALUE_WIDTH - 1] + "…"
+        if node.language:
+            return f'"{text}"@{node.language}'
+        return f'"{text}"^^{shorten(str(node.datatype))}' if node.datatype else f'"{text}"'
+    return "[]"
+
+
+def _render_path(path: Node | None, graphs: tuple[Graph, ...]) -> str | None:
+    """A SHACL property path as text: ``prov:wasDerivedFrom``, ``^obo:RO_0001000``, ``rdfs:subClassOf*``."""
+    if path is None:
+        return None
+    if isinstance(path, URIRef):
+        return shorten(str(path))
+    for g in graphs:
+        for pred, fmt in ((SH.inversePath, "^{}"), (SH.zeroOrMorePath, "{}*"), (SH.oneOrMorePath, "{}+"),
+                          (SH.zeroOrOnePath, "{}?")):
+            inner = g.value(path, pred)
+            if inner is not None:
+                return fmt.format(_render_path(inner, graphs))
+        alternatives = g.value(path, SH.alternativePath)
+        if alternatives is not None:
+            return "(" + "|".join(_render_path(p, graphs) or "?" for p in Collection(g, alternatives)) + ")"
+        if (path, RDF.first, None) in g:
+            return "/".join(_render_path(p, graphs) or "?" for p in Collection(g, path))
+    return "[]"
+
+
+def _label(node: Node, graph: Graph) -> str | None:
+    """The English label (any label else), or a span's English rendering: how a curator knows the node."""
+    labels = list(graph.objects(node, RDFS.label)) or list(graph.objects(node, MSCEXO.englishRendering))
+    labels.sort(key=lambda lab: (getattr(lab, "language", None) != "en", str(lab)))
+    return " ".join(str(labels[0]).split()) if labels else None
+
+
+def _results(results_graph: Graph, shapes: Graph, labels: Graph) -> Iterator[ValidationResult]:
+    for r in results_graph.objects(None, SH.result):
+        focus = results_graph.value(r, SH.focusNode)
+        messages = sorted(results_graph.objects(r, SH.resultMessage),
+                          key=lambda m: (getattr(m, "language", None) not in ("en", None), str(m)))
+        constraint = results_graph.value(r, SH.sourceConstraint)
+        if not isinstance(constraint, URIRef):
+            constraint = results_graph.value(r, SH.sourceConstraintComponent)
+        shape = results_graph.value(r, SH.sourceShape)
+        yield ValidationResult(
+            focus=_render_value(focus) or "",
+            focus_iri=str(focus),
+            label=_label(focus, labels),
+            path=_render_path(results_graph.value(r, SH.resultPath), (results_graph, shapes)),
+            value=_render_value(results_graph.value(r, SH.value)),
+            message=_shorten_text(str(messages[0])) if messages else "(no message)",
+            severity=str(results_graph.value(r, SH.resultSeverity)).rsplit("#", 1)[-1],
+            shape=_render_value(shape) if isinstance(shape, URIRef) else "[]",
+            constraint=shorten(str(constraint)),
+        )
+
+
+def from_results_graph(results_graph: Graph, shapes: Graph, labels: Graph) -> ValidationReport:
+    """The report of a pyshacl results graph; ``shapes`` renders blank-node paths, ``labels`` names nodes."""
+    return ValidationReport(dedupe(_results(results_graph, shapes, labels)))

@@ -1,0 +1,227 @@
+"""The SHACL shapes: each constraint rejects its broken example, valid examples and the real graph pass.
+
+``tests/data/invalid/manifest.tsv`` names, for each invalid file, the shape, the field (result path),
+the severity and the constraint (component, or the SPARQL rule) that must reject it, and nothing
+else at that severity may. A constraint that no invalid file triggers counts as untested.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import pytest
+from rdflib import BNode, Graph
+from rdflib.namespace import RDF, RDFS
+
+from exo_onto import load_graph
+from exo_onto.check import StepResult
+from exo_onto.formatting import canonical_turtle
+from exo_onto.loading import parse_turtle
+from exo_onto.namespaces import DEFINITION, MSCEXO, MSCEXOSH, OBO, SH
+from exo_onto.paths import shapes_dir, tbox_path
+from exo_onto.validation import load_shapes, validate_files, validate_graph, validate_step
+from exo_onto.validation_report import shorten
+
+DATA = Path(__file__).parent / "data"
+INVALID, VALID = DATA / "invalid", DATA / "valid"
+RANK = {"Violation": 0, "Warning": 1, "Info": 2}
+
+#: SHACL core parameters -> the constraint component they make (the ones the shapes use).
+COMPONENTS = {
+    SH[p]: f"sh:{c}ConstraintComponent" for p, c in {
+        "minCount": "MinCount", "maxCount": "MaxCount", "class": "Class", "datatype": "Datatype",
+        "nodeKind": "NodeKind", "in": "In", "pattern": "Pattern", "languageIn": "LanguageIn",
+        "uniqueLang": "UniqueLang", "minExclusive": "MinExclusive", "node": "Node", "or": "Or",
+        "hasValue": "HasValue", "qualifiedMinCount": "QualifiedMinCount",
+        "qualifiedMaxCount": "QualifiedMaxCount",
+    }.items()
+}
+TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target)
+MISEV_PROPERTIES = ("sourceAmount", "separationMethod", "quantificationMethod", "transmembraneMarker",
+                    "cytosolicMarker", "negativeMarker", "singleVesicleMethod", "doseValue", "doseUnit",
+                    "storedUnder")
+
+
+def manifest() -> dict[str, set[tuple[str, str, str, str]]]:
+    expected = defaultdict(set)
+    with open(INVALID / "manifest.tsv", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh, delimiter="\t"):
+            expected[row["file"]].add((row["shape"], row["path"], row["severity"], row["constraint"]))
+    return expected
+
+
+EXPECTED = manifest()
+INVALID_FILES = sorted(p.name for p in INVALID.glob("*.ttl"))
+VALID_FILES = sorted(p.name for p in VALID.glob("*.ttl"))
+
+
+@pytest.fixture(scope="module")
+def reports():
+    """Every fixture validated once (with the TBox), in parallel: each run infers RDFS over the TBox."""
+    paths = [INVALID / n for n in INVALID_FILES] + [VALID / n for n in VALID_FILES]
+    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        done = pool.map(validate_files, [[p] for p in paths])
+        return {p.name if p.parent == VALID else f"invalid/{p.name}": r for p, r in zip(paths, done, strict=True)}
+
+
+@pytest.fixture(scope="module")
+def shapes() -> Graph:
+    return load_shapes()
+
+
+@pytest.fixture(scope="module")
+def project_report():
+    return validate_files()
+
+
+def test_manifest_and_files_agree():
+    assert INVALID_FILES and sorted(EXPECTED) == INVALID_FILES
+
+
+@pytest.mark.parametrize("name", INVALID_FILES)
+def test_invalid_fixture_is_rejected_by_exactly_its_shape(reports, name):
+    expected = EXPECTED[name]
+    worst = max(RANK[sev] for _, _, sev, _ in expected)
+    got = {(r.shape, r.path or "-", r.severity, r.constraint) for r in reports[f"invalid/{name}"].results
+           if RANK[r.severity] <= worst}
+    assert got == expected
+
+
+@pytest.mark.parametrize("name", VALID_FILES)
+def test_valid_fixture_has_no_violation(reports, name):
+    report = reports[name]
+    assert report.conforms, report.to_text("Violation")
+
+
+def test_a_preparation_reporting_every_misev_item_has_no_warning(reports):
+    assert reports["misev-complete.ttl"].results == []
+
+
+def declared_constraints(g: Graph) -> set[tuple[str, str]]:
+    """(shape, constraint) for every constraint of a targeted node shape and of its property shapes.
+
+    Shapes used only inside another (through sh:node, sh:or, sh:qualifiedValueShape) report through
+    the shape that uses them, so they are covered by that shape's constraint.
+    """
+    top = {s for s in g.subjects(RDF.type, SH.NodeShape) if any((s, t, None) in g for t in TARGETS)}
+    out = set()
+    for shape in top | {p for s in top for p in g.objects(s, SH.property)}:
+        out |= {(shorten(str(shape)), c) for param, c in COMPONENTS.items() if (shape, param, None) in g}
+        out |= {(shorten(str(shape)), shorten(str(rule))) for rule in g.objects(shape, SH.sparql)}
+    return out
+
+
+def test_every_constraint_is_exercised_by_an_invalid_fixture(shapes):
+    declared = declared_constraints(shapes)
+    exercised = {(shape, constraint) for rows in EXPECTED.values() for shape, _, _, constraint in rows}
+    assert len(declared) > 140
+    assert sorted(declared - exercised) == [], "constraints no invalid fixture triggers"
+    assert sorted(exercised - declared) == [], "manifest names constraints the shapes do not have"
+
+
+def test_every_shape_has_an_iri_and_every_constraint_a_message_and_a_severity(shapes):
+    kinds = {SH.NodeShape, SH.PropertyShape, SH.SPARQLConstraint, SH.SPARQLTarget}
+    nodes = {s for k in kinds for s in shapes.subjects(RDF.type, k)}
+    assert not [n for n in nodes if isinstance(n, BNode)], "blank-node shapes"
+    assert not [s for s in shapes.subjects(SH.path, None) if isinstance(s, BNode)], "untyped blank shapes"
+    constrained = {n for n in nodes if any((n, p, None) in shapes for p in [*COMPONENTS, SH.sparql])}
+    assert len(constrained) > 90
+    for node in constrained:
+        # pyshacl does not carry a node shape's severity to its property shapes: each states its own.
+        assert (node, SH.severity, None) in shapes, f"{node} has no sh:severity"
+        rules = list(shapes.objects(node, SH.sparql))
+        messages = list(shapes.objects(node, SH.message)) + [m for r in rules for m in shapes.objects(r, SH.message)]
+        assert messages and (rules == [] or all((r, SH.message, None) in shapes for r in rules)), node
+        for msg in messages:
+            assert msg.language == "en" and len(str(msg).split()) >= 6, msg
+
+
+def test_misev_shapes_are_warnings_and_everything_else_is_not(shapes):
+    for prop_shape in shapes.objects(MSCEXOSH.MisevShape, SH.property):
+        assert shapes.value(prop_shape, SH.severity) == SH.Warning
+    for shape, severity in shapes.subject_objects(SH.severity):
+        if severity == SH.Warning:
+            name = shorten(str(shape))
+            assert name.startswith("mscexosh:Misev") or name in {"mscexosh:SpanIriShape",
+                                                                 "mscexosh:SourceCellsUsedShape"}, name
+
+
+@pytest.mark.parametrize("path", sorted(shapes_dir().glob("*.ttl")), ids=lambda p: p.name)
+def test_shapes_are_canonical_turtle(path):
+    text = path.read_text(encoding="utf-8")
+    assert text == canonical_turtle(parse_turtle(path)), f"run: exo-onto fmt {path}"
+    assert "ns1:" not in text
+
+
+def test_the_project_graph_conforms_with_only_misev_warnings(project_report):
+    assert project_report.violations == [], project_report.to_text("Violation")
+    warned = {r.shape for r in project_report.warnings}
+    assert warned and all(s.startswith("mscexosh:Misev") for s in warned), warned
+    preps = {r.focus for r in project_report.warnings}
+    # The review reports none of the nine MISEV items for any preparation.
+    assert len(project_report.warnings) == 9 * len(preps) and len(preps) >= 15
+
+
+def test_the_tbox_declares_the_misev_properties(tbox):
+    for local in MISEV_PROPERTIES:
+        term = MSCEXO[local]
+        assert tbox.value(term, RDF.type) is not None, local
+        assert sorted(lab.language for lab in tbox.objects(term, RDFS.label)) == ["en", "zh"]
+        assert tbox.value(term, DEFINITION) is not None
+        assert tbox.value(term, RDFS.domain) == OBO.GO_1903561
+
+
+def test_subclass_members_count_for_sh_class(reports):
+    # Cells typed with a defined class (synovial MSC = CL:0000134 and part of synovium) satisfy
+    # sh:class CL:0000034 through the told superclass; bone-marrow MSCs through rdfs:subClassOf.
+    assert reports["prep-from-synovial-msc.ttl"].conforms
+    assert reports["finding-complete.ttl"].conforms
+
+
+def test_report_names_node_label_field_value_and_reason(reports):
+    report = reports["invalid/finding-direction-made-up.ttl"]
+    [result] = report.violations
+    assert result.focus == "mscexo:finding-t1"
+    assert result.label == "Test exosomes increase collagen II expression in chondrocytes"
+    assert (result.path, result.value) == ("mscexo:direction", "mscexo:Sideways")
+    assert "Increased" in result.message and "Decreased" in result.message
+    text = report.to_text()
+    assert 'mscexo:finding-t1  "Test exosomes increase collagen II expression in chondrocytes"' in text
+    assert "  Violation  mscexo:direction = mscexo:Sideways: A finding states at most one direction" in text
+    assert "verdict: does NOT conform" in text
+    as_dict = report.to_dict()
+    assert as_dict["conforms"] is False and as_dict["violations"] == 1
+    assert as_dict["results"][0]["focus_iri"] == str(MSCEXO["finding-t1"])
+
+
+def test_messages_name_the_offending_value_in_short_form(reports):
+    [result] = reports["invalid/id-hgnc-symbol.ttl"].violations
+    assert (result.focus, result.path, result.value) == ("mscexo:finding-t1", "biolink:object", "hgnc:COL2A1")
+    assert result.message.startswith("hgnc:COL2A1 is not an HGNC gene IRI")
+
+
+def test_validate_step_passes_on_the_project_and_fails_on_a_broken_copy():
+    graph = load_graph()
+    step = validate_step(graph)
+    assert isinstance(step, StepResult) and step.ok and step.name == "validate (SHACL)"
+    assert "0 violation(s)" in step.summary and "warning(s)" in step.summary
+    finding = MSCEXO["finding-1.2-07"]
+    graph.remove((finding, MSCEXO.direction, None))
+    graph.add((finding, MSCEXO.direction, MSCEXO.Sideways))
+    step = validate_step(graph)
+    assert not step.ok and "1 violation(s)" in step.summary
+    assert any(line.startswith("mscexo:finding-1.2-07 mscexo:direction:") for line in step.details), step.details
+
+
+def test_validate_graph_takes_an_ontology_graph():
+    data = parse_turtle(VALID / "prep-from-synovial-msc.ttl")
+    data.add((MSCEXO["prep-t1"], RDF.type, OBO.GO_1903561))
+    with_tbox = validate_graph(data, parse_turtle(tbox_path()))
+    without_tbox = validate_graph(data)
+    # Without the TBox nothing says that a synovial MSC is a stem cell.
+    assert with_tbox.conforms
+    assert [(r.shape, r.path) for r in without_tbox.violations] == [("mscexosh:PrepDerivesFromShape", "obo:RO_0001000")]
