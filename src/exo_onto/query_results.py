@@ -1,0 +1,293 @@
+"""Query answers in one shape, whichever engine gave them; their text forms; expected answers.
+
+pyoxigraph, rdflib and SPARQL JSON results are all turned into rdflib terms, so answers from the
+embedded store and from a server compare directly. Cells are shown as CURIEs (``CL:0000134``,
+``mscexo:prep-24-bmsc-exo``) so tables and expected files stay short and stable.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.compare import graph_diff, isomorphic, to_isomorphic
+from rdflib.namespace import XSD
+from rdflib.term import Node
+
+from .namespaces import PREFIXES, bind_prefixes, curie
+from .paths import queries_dir
+
+if TYPE_CHECKING:
+    from .querying import StoredQuery
+
+Row = tuple[Node | None, ...]
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+_NUMERIC = {str(XSD[t]) for t in ("integer", "decimal", "double", "float", "positiveInteger",
+                                   "nonNegativeInteger", "int", "long", "short", "negativeInteger")}
+
+
+@dataclass
+class QueryResult:
+    kind: str  # "select" | "ask" | "graph"
+    columns: tuple[str, ...]
+    rows: list[Row]
+    boolean: bool | None = None
+    graph: Graph | None = None
+
+
+# --- from each engine ------------------------------------------------------------------------
+
+def _ox_term(t) -> Node | None:
+    if t is None:
+        return None
+    if isinstance(t, ox.NamedNode):
+        return URIRef(t.value)
+    if isinstance(t, ox.BlankNode):
+        return BNode(t.value)
+    if isinstance(t, ox.Literal):
+        if t.language:
+            return Literal(t.value, lang=t.language)
+        if t.datatype.value == str(XSD.string):
+            return Literal(t.value)
+        return Literal(t.value, datatype=URIRef(t.datatype.value), normalize=False)
+    raise TypeError(f"unexpected term {t!r}")
+
+
+def from_oxigraph(raw) -> QueryResult:
+    if isinstance(raw, ox.QueryBoolean):
+        return QueryResult("ask", (), [], bool(raw))
+    if isinstance(raw, ox.QuerySolutions):
+        cols = tuple(v.value for v in raw.variables)
+        return QueryResult("select", cols, [tuple(_ox_term(s[c]) for c in cols) for s in raw])
+    g = bind_prefixes(Graph())
+    for t in raw:
+        g.add((_ox_term(t.subject), _ox_term(t.predicate), _ox_term(t.object)))
+    return QueryResult("graph", (), [], None, g)
+
+
+def _json_term(b: dict | None) -> Node | None:
+    if b is None:
+        return None
+    kind, value = b["type"], b["value"]
+    if kind == "uri":
+        return URIRef(value)
+    if kind == "bnode":
+        return BNode(value)
+    if "xml:lang" in b:
+        return Literal(value, lang=b["xml:lang"])
+    dt = b.get("datatype")
+    if dt and dt != str(XSD.string):
+        return Literal(value, datatype=URIRef(dt), normalize=False)
+    return Literal(value)
+
+
+def from_sparql_json(doc: dict) -> QueryResult:
+    """SPARQL 1.1 Query Results JSON -> :class:`QueryResult`."""
+    if "boolean" in doc:
+        return QueryResult("ask", (), [], bool(doc["boolean"]))
+    cols = tuple(doc["head"]["vars"])
+    rows = [tuple(_json_term(b.get(c)) for c in cols) for b in doc["results"]["bindings"]]
+    return QueryResult("select", cols, rows)
+
+
+def from_rdflib(raw) -> QueryResult:
+    if raw.type == "ASK":
+        return QueryResult("ask", (), [], bool(raw.askAnswer))
+    if raw.type in ("CONSTRUCT", "DESCRIBE"):
+        g = bind_prefixes(Graph())
+        for t in raw.graph:
+            g.add(t)
+        return QueryResult("graph", (), [], None, g)
+    cols = tuple(str(v) for v in raw.vars)
+    rows = [tuple(_plain(r[i]) for i in range(len(cols))) for r in raw]
+    return QueryResult("select", cols, rows)
+
+
+def _plain(t: Node | None) -> Node | None:
+    if isinstance(t, Literal) and t.datatype == XSD.string:
+        return Literal(str(t))
+    return t
+
+
+# --- text forms ------------------------------------------------------------------------------
+
+def _prefixed(iri: str) -> str:
+    short = curie(iri)
+    if short != iri:
+        return short
+    best = max((ns for ns in PREFIXES.values() if iri.startswith(ns)), key=len, default=None)
+    if best is not None:
+        prefix = next(p for p, ns in PREFIXES.items() if ns == best)
+        return f"{prefix}:{iri[len(best):]}"
+    return f"<{iri}>"
+
+
+def cell(term: Node | None) -> str:
+    """A term as shown in tables, CSV and expected files: CURIE, lexical form, or empty."""
+    if term is None:
+        return ""
+    if isinstance(term, URIRef):
+        return _prefixed(str(term))
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    return str(term)
+
+
+def normalise(text: str) -> str:
+    """The comparable form of a cell: numbers by value, whitespace runs as one space."""
+    s = " ".join(text.split())
+    if not _NUMBER.fullmatch(s):
+        return s
+    try:
+        return format(Decimal(s).normalize(), "f")
+    except InvalidOperation:
+        return s
+
+
+def to_table(result: QueryResult) -> str:
+    if result.kind == "ask":
+        return "true" if result.boolean else "false"
+    if result.kind == "graph":
+        return to_turtle(result)
+    cells = [[cell(t) for t in row] for row in result.rows]
+    widths = [max([len(c)] + [_width(r[i]) for r in cells]) for i, c in enumerate(result.columns)]
+    lines = ["  ".join(_pad(c, w) for c, w in zip(result.columns, widths, strict=True)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(_pad(" ".join(v.split()), w) for v, w in zip(r, widths, strict=True)).rstrip()
+              for r in cells]
+    lines.append(f"({len(cells)} row{'s' if len(cells) != 1 else ''})")
+    return "\n".join(lines)
+
+
+def _width(s: str) -> int:
+    """Display width: CJK and full-width characters take two columns."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in " ".join(s.split()))
+
+
+def _pad(s: str, width: int) -> str:
+    return s + " " * (width - _width(s))
+
+
+def to_csv(result: QueryResult) -> str:
+    if result.kind != "select":
+        return to_table(result)
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(result.columns)
+    w.writerows([cell(t) for t in row] for row in result.rows)
+    return buf.getvalue().rstrip("\n")
+
+
+def _json_binding(t: Node) -> dict:
+    if isinstance(t, URIRef):
+        return {"type": "uri", "value": str(t)}
+    if isinstance(t, BNode):
+        return {"type": "bnode", "value": str(t)}
+    out = {"type": "literal", "value": str(t)}
+    if t.language:
+        out["xml:lang"] = t.language
+    elif t.datatype:
+        out["datatype"] = str(t.datatype)
+    return out
+
+
+def to_json(result: QueryResult) -> str:
+    """SPARQL 1.1 JSON results (full IRIs); a graph as JSON-LD."""
+    if result.kind == "graph":
+        return result.graph.serialize(format="json-ld", indent=2)
+    if result.kind == "ask":
+        return json.dumps({"head": {}, "boolean": bool(result.boolean)})
+    bindings = [{c: _json_binding(t) for c, t in zip(result.columns, row, strict=True) if t is not None}
+                for row in result.rows]
+    return json.dumps({"head": {"vars": list(result.columns)}, "results": {"bindings": bindings}},
+                      ensure_ascii=False, indent=2)
+
+
+def to_turtle(result: QueryResult) -> str:
+    if result.kind != "graph":
+        raise ValueError("ttl is for CONSTRUCT and DESCRIBE queries; use table, csv or json")
+    return bind_prefixes(result.graph).serialize(format="longturtle").rstrip("\n")
+
+
+FORMATTERS = {"table": to_table, "csv": to_csv, "json": to_json, "ttl": to_turtle}
+
+
+# --- expected answers ------------------------------------------------------------------------
+
+def expected_dir() -> Path:
+    return queries_dir() / "expected"
+
+
+def expected_path(query: StoredQuery) -> Path | None:
+    """``queries/expected/NAME.csv`` (SELECT), ``.ttl`` (CONSTRUCT) or ``.txt`` (ASK: true/false)."""
+    for ext in (".csv", ".ttl", ".txt"):
+        p = expected_dir() / f"{query.name}{ext}"
+        if p.is_file():
+            return p
+    return None
+
+
+def read_expected_rows(path: Path) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
+    """Header and rows of an expected CSV; lines starting with ``#`` are notes, not rows."""
+    lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if not ln.startswith("#")]
+    rows = list(csv.reader(lines))
+    return tuple(rows[0]), [tuple(r) for r in rows[1:] if r]
+
+
+def compare_rows(columns: tuple[str, ...], rows: list[Row], exp_cols: tuple[str, ...],
+                 exp_rows: list[tuple[str, ...]]) -> list[str]:
+    """Differences between answer rows and expected rows, order-insensitive (as multisets)."""
+    if tuple(columns) != tuple(exp_cols):
+        return [f"columns {list(columns)} but expected {list(exp_cols)}"]
+    got = Counter(tuple(normalise(cell(t)) for t in r) for r in rows)
+    want = Counter(tuple(normalise(v) for v in r) for r in exp_rows)
+    diffs = [f"missing row {list(r)}" for r in sorted((want - got).elements())]
+    diffs += [f"unexpected row {list(r)}" for r in sorted((got - want).elements())]
+    return diffs
+
+
+def compare_graphs(got: Graph, want: Graph) -> list[str]:
+    if isomorphic(got, want):
+        return []
+    _, only_got, only_want = graph_diff(to_isomorphic(got), to_isomorphic(want))
+    return ([f"missing triple {' '.join(cell(x) for x in t)}" for t in sorted(only_want)]
+            + [f"unexpected triple {' '.join(cell(x) for x in t)}" for t in sorted(only_got)]
+            + ([] if len(got) == len(want) else [f"{len(got)} triples, expected {len(want)}"]))
+
+
+def compare_expected(query: StoredQuery, result: QueryResult) -> list[str]:
+    """What differs between ``result`` and the query's expected answer (empty when they agree)."""
+    path = expected_path(query)
+    if path is None:
+        return ["no expected answer"]
+    if result.kind == "ask":
+        want = path.read_text(encoding="utf-8").split("\n#")[0].strip().lower()
+        got = "true" if result.boolean else "false"
+        return [] if got == want else [f"answered {got}, expected {want}"]
+    if result.kind == "graph":
+        want_g = Graph().parse(path, format="turtle")
+        return compare_graphs(result.graph, want_g)
+    cols, rows = read_expected_rows(path)
+    return compare_rows(result.columns, result.rows, cols, rows)
+
+
+def same_answer(a: QueryResult, b: QueryResult) -> list[str]:
+    """Differences between two engines' answers to one query (order-insensitive)."""
+    if a.kind != b.kind:
+        return [f"one answer is {a.kind}, the other {b.kind}"]
+    if a.kind == "ask":
+        return [] if a.boolean == b.boolean else [f"{a.boolean} vs {b.boolean}"]
+    if a.kind == "graph":
+        return compare_graphs(a.graph, b.graph)
+    return compare_rows(a.columns, a.rows, b.columns, [tuple(cell(t) for t in r) for r in b.rows])
