@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Installs the non-Python programs exo-onto needs when they are missing (Debian/Ubuntu, as root):
-# a Java runtime for the HermiT reasoner that owlready2 bundles.
+# a Java runtime for the HermiT reasoner that owlready2 bundles, Graphviz for the mechanism picture,
+# and Chromium with a CJK font for the test that reads the findings page in a real browser.
 set -euo pipefail
 
 need=()
 command -v java >/dev/null 2>&1 || need+=(default-jre-headless)
+command -v dot >/dev/null 2>&1 || need+=(graphviz)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+[ -e /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || need+=(fonts-wqy-zenhei)
 
 if [ ${#need[@]} -eq 0 ]; then
     exit 0

@@ -1,7 +1,8 @@
 """The main job: every check the project's graph must pass, step by step.
 
-Each step returns a :class:`StepResult`; :func:`run_check` stops reasoning on a parse
-failure (there is nothing sound to reason about) but always reports every file's error.
+parse → reason (HermiT) → validate (SHACL) → QC → stored queries against their expected answers.
+Each step returns a :class:`StepResult`; :func:`run_check` stops after a parse failure (there is
+nothing sound to check) but always reports every file's error.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from rdflib import Graph
 from .loading import TurtleError, parse_turtle
 from .namespaces import bind_prefixes
 from .paths import ontology_files
+from .qc import qc_summary, run_qc
 from .reasoning import ReasonerReport, reason
 from .stats import GraphCounts, count_entities
 
@@ -68,6 +70,26 @@ def reason_step(graph: Graph) -> tuple[StepResult, ReasonerReport]:
     return StepResult(f"reason ({report.reasoner})", report.ok, verdict, details), report
 
 
+def qc_step(graph: Graph) -> StepResult:
+    """ROBOT-report-style QC; ERROR rows fail the step, WARN and INFO are only counted."""
+    report = run_qc(graph)
+    details = [f"{r.severity} {r.check}: {r.entity} {r.property} {r.value}".rstrip()
+               for r in report.rows if r.severity in ("ERROR", "WARN")]
+    return StepResult("qc", report.ok, qc_summary(report), details)
+
+
+def validate_step(graph: Graph) -> StepResult:
+    from .validation import validate_step as shacl_step  # pyshacl is slow to import; only when checking
+
+    return shacl_step(graph)
+
+
+def queries_step(graph: Graph) -> StepResult:
+    from .querying import queries_step as stored_queries_step
+
+    return stored_queries_step(graph)
+
+
 def run_check(files: Iterable[Path] | None = None, progress: Progress | None = None) -> CheckReport:
     """Run the check pipeline on ``files`` (the project's ontology files by default)."""
     report = CheckReport()
@@ -84,4 +106,7 @@ def run_check(files: Iterable[Path] | None = None, progress: Progress | None = N
     report.counts = count_entities(graph)
     step, report.reasoner = reason_step(graph)
     record(step)
+    record(validate_step(graph))
+    record(qc_step(graph))
+    record(queries_step(graph))
     return report

@@ -20,6 +20,7 @@ from .formatting import canonical_turtle
 from .loading import load_graph, parse_turtle
 from .namespaces import BASE, PREFIXES, bind_prefixes, curie, curie_prefix_iri
 from .paths import ontology_files, tbox_path
+from .qc import qc_summary, run_qc
 from .reasoning import ReasonerReport, reason
 from .serializers import jsonld, jsonld_context, ntriples, rdfxml
 
@@ -222,6 +223,10 @@ def build(out_dir: Path, version: str | None = None, files: list[Path] | None = 
     if not report.ok:
         why = "; ".join(report.errors + [f"unsatisfiable: {c}" for c in report.unsatisfiable]) or "inconsistent"
         raise BuildError(f"the ontology does not reason cleanly ({report.reasoner}): {why}")
+    qc = run_qc(graph)
+    if not qc.ok:
+        first = next(r for r in qc.rows if r.severity == "ERROR")
+        raise BuildError(f"QC found {qc_summary(qc)}; first: {first.check} {first.entity} {first.property}")
     payload = release_files(graph, tbox, report, version)
     write_release(payload, out_dir)
     return BuildReport(Path(out_dir), version, list(payload), report)

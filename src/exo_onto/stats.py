@@ -89,6 +89,11 @@ def _section_key(number: str) -> tuple:
     return named[number] if number in named else tuple(int(x) for x in number.split("."))
 
 
+def finding_sources(graph: Graph) -> list[tuple[URIRef, URIRef]]:
+    """(finding, MSC source cell class) pairs: the source its acting EV preparation derives from."""
+    return sorted((row.f, row.source) for row in graph.query(_SOURCE_OF_FINDING, initNs=PREFIXES))
+
+
 def finding_stats(graph: Graph) -> FindingStats:
     """Findings per review section, per MSC source and per evidence type; a section with none shows 0."""
     findings = set(graph.subjects(RDF.type, MSCEXO.Finding))
@@ -96,9 +101,8 @@ def finding_stats(graph: Graph) -> FindingStats:
     per_section = sorted(((str(r.number), int(r.n)) for r in rows), key=lambda x: _section_key(x[0]))
     heading_only = frozenset(str(r.number) for r in rows if int(r.subsections) and not int(r.n))
     by_source: dict[str, set] = {}
-    for row in graph.query(_SOURCE_OF_FINDING, initNs=PREFIXES):
-        label = _label(graph, row.source)
-        by_source.setdefault(label, set()).add(row.f)
+    for finding, source in finding_sources(graph):
+        by_source.setdefault(_label(graph, source), set()).add(finding)
     attributed = set().union(*by_source.values()) if by_source else set()
     per_source = sorted(((k, len(v)) for k, v in by_source.items()), key=lambda x: (-x[1], x[0]))
     per_source.append(("no specific MSC source", len(findings - attributed)))

@@ -12,7 +12,12 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    # mkstemp creates the file private (0600); give it the mode a normal write would (umask applied).
+    umask = os.umask(0)
+    os.umask(umask)
+    mode = (path.stat().st_mode & 0o777) if path.exists() else (0o666 & ~umask)
     try:
+        os.chmod(tmp, mode)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()

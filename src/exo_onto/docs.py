@@ -1,0 +1,96 @@
+"""Human-readable documentation: pyLODE pages for the ontology (and shapes), the bilingual findings
+page and the mechanism picture, written atomically into one folder with an index page.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from pathlib import Path
+
+from rdflib import Graph
+
+from .findings_page import render as render_findings
+from .loading import load_graph, parse_turtle
+from .mechanism import render as render_picture
+from .mechanism import to_dot
+from .paths import shapes_dir, tbox_path
+from .release import write_release
+
+
+def pylode_html(graph: Graph) -> str:
+    """pyLODE's OntPub page for ``graph`` (its background-ontology logging silenced)."""
+    from pylode import OntPub
+
+    logging.getLogger().setLevel(logging.WARNING)
+    return OntPub(ontology=graph, sort_subjects=True).make_html()
+
+
+SH = "http://www.w3.org/ns/shacl#"
+
+
+def shapes_html(shapes: Graph) -> str:
+    """A table of every SHACL shape: target, path, severity and message (pyLODE documents OWL, not SHACL)."""
+    from rdflib import Literal, URIRef
+
+    from .namespaces import curie
+
+    def v(node, local):
+        value = shapes.value(node, URIRef(SH + local))
+        if value is None:
+            return ""
+        if isinstance(value, URIRef):
+            return curie(value)
+        return "(path expression)" if local == "path" and not isinstance(value, Literal) else str(value)
+
+    rows = []
+    for shape in sorted(set(shapes.subjects(URIRef(SH + "message"), None)) |
+                        set(shapes.subjects(URIRef(SH + "severity"), None)), key=str):
+        owner = next(iter(shapes.subjects(URIRef(SH + "property"), shape)), None) or \
+            next(iter(shapes.subjects(URIRef(SH + "sparql"), shape)), None)
+        target = v(owner, "targetClass") if owner is not None else v(shape, "targetClass")
+        rows.append("<tr>" + "".join(f"<td>{html.escape(x)}</td>" for x in (
+            curie(shape), target, v(shape, "path"), v(shape, "severity").rsplit("#", 1)[-1],
+            v(shape, "message"))) + "</tr>")
+    return ('<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>exo-onto SHACL shapes</title>'
+            "<style>td,th{border:1px solid #ccc;padding:.2em .4em;vertical-align:top}table{border-collapse:collapse}"
+            "</style></head><body><h1>exo-onto SHACL shapes</h1><table><tr><th>shape</th><th>target</th>"
+            "<th>path</th><th>severity</th><th>message</th></tr>" + "".join(rows) + "</table></body></html>\n")
+
+
+def _index(pages: list[tuple[str, str]]) -> str:
+    items = "".join(f'<li><a href="{html.escape(name)}">{html.escape(title)}</a></li>' for name, title in pages)
+    return ('<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>exo-onto documentation</title>'
+            "</head><body><h1>exo-onto documentation · 文档</h1><ul>" + items + "</ul></body></html>\n")
+
+
+def docs_files(graph: Graph | None = None) -> dict[str, bytes]:
+    """Every documentation file with its bytes."""
+    graph = graph if graph is not None else load_graph()
+    dot = to_dot(graph)
+    files = {
+        "ontology.html": pylode_html(parse_turtle(tbox_path())).encode("utf-8"),
+        "findings.html": render_findings(graph).encode("utf-8"),
+        "mechanism.dot": dot.encode("utf-8"),
+        "mechanism.svg": render_picture(dot, "svg"),
+        "mechanism.png": render_picture(dot, "png"),
+    }
+    pages = [("findings.html", "Findings by MSC source and by study · 研究发现"),
+             ("mechanism.svg", "Mechanism network (SVG) · 机制网络图"), ("mechanism.png", "Mechanism network (PNG)"),
+             ("ontology.html", "Ontology reference (pyLODE) · 本体说明")]
+    shapes = sorted(shapes_dir().glob("*.ttl"))
+    if shapes:
+        shapes_graph = Graph()
+        for path in shapes:
+            parse_turtle(path, shapes_graph)
+        files["shapes.html"] = shapes_html(shapes_graph).encode("utf-8")
+        pages.append(("shapes.html", "SHACL shapes: every constraint with its severity and message · 约束"))
+    files["index.html"] = _index(pages).encode("utf-8")
+    return files
+
+
+def build_docs(out_dir: Path) -> list[str]:
+    """Write the documentation into ``out_dir`` (replaced atomically); return the file names."""
+    files = docs_files()
+    write_release(files, out_dir)
+    return sorted(files)

@@ -1,0 +1,93 @@
+"""Quality control like a ROBOT report: SPARQL checks under ``queries/qc/``, each with a severity.
+
+Every check file starts with ``# name:``, ``# severity: ERROR|WARN|INFO`` and ``# description:``
+header lines and selects ``?entity ?property ?value``. An ERROR fails ``check`` and ``build``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import Graph
+
+from .paths import queries_dir
+from .store import oxigraph_store, term_text
+
+SEVERITIES = ("ERROR", "WARN", "INFO")
+
+
+@dataclass(frozen=True)
+class QCCheck:
+    name: str
+    severity: str
+    description: str
+    query: str
+    path: Path
+
+
+@dataclass(frozen=True)
+class QCRow:
+    check: str
+    severity: str
+    entity: str
+    property: str
+    value: str
+
+
+@dataclass
+class QCReport:
+    rows: list[QCRow] = field(default_factory=list)
+    checks: list[QCCheck] = field(default_factory=list)
+
+    def count(self, severity: str) -> int:
+        return sum(1 for r in self.rows if r.severity == severity)
+
+    @property
+    def ok(self) -> bool:
+        return self.count("ERROR") == 0
+
+    def tsv(self) -> str:
+        lines = ["Level\tRule Name\tSubject\tProperty\tValue"]
+        lines += [f"{r.severity}\t{r.check}\t{r.entity}\t{r.property}\t{r.value}" for r in self.rows]
+        return "\n".join(lines) + "\n"
+
+
+def qc_dir(root: Path | None = None) -> Path:
+    return queries_dir(root) / "qc"
+
+
+def load_checks(directory: Path | None = None) -> list[QCCheck]:
+    """Read every ``*.rq`` check; a missing or unknown header value is an error naming the file."""
+    checks = []
+    for path in sorted((directory or qc_dir()).glob("*.rq")):
+        text = path.read_text(encoding="utf-8")
+        header = {}
+        for line in text.splitlines():
+            if not line.startswith("#"):
+                break
+            key, _, value = line[1:].partition(":")
+            header[key.strip()] = value.strip()
+        severity = header.get("severity", "")
+        if not header.get("name") or severity not in SEVERITIES:
+            raise ValueError(f"{path}: the header needs '# name:' and '# severity:' one of {', '.join(SEVERITIES)}")
+        checks.append(QCCheck(header["name"], severity, header.get("description", ""), text, path))
+    return checks
+
+
+def run_qc(graph: Graph, checks: list[QCCheck] | None = None) -> QCReport:
+    """Run every QC check on ``graph``; rows sorted by severity, check and entity."""
+    checks = checks if checks is not None else load_checks()
+    store = oxigraph_store(graph)
+    rows = []
+    for check in checks:
+        for r in store.query(check.query):
+            rows.append(QCRow(check.name, check.severity, term_text(r["entity"]), term_text(r["property"]),
+                              term_text(r["value"])))
+    order = {s: i for i, s in enumerate(SEVERITIES)}
+    rows.sort(key=lambda r: (order[r.severity], r.check, r.entity, r.property, r.value))
+    return QCReport(rows, checks)
+
+
+def qc_summary(report: QCReport) -> str:
+    return f"{report.count('ERROR')} error(s), {report.count('WARN')} warning(s), {report.count('INFO')} info"
