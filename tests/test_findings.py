@@ -16,7 +16,7 @@ TEXT = source_text()
 
 PREDICATES = {
     OBO[x] for x in (
-        "RO_0002213", "RO_0002212", "RO_0002436", "RO_0002599", "RO_0003307", "RO_0002606", "RO_0003304",
+        "RO_0002213", "RO_0002212", "RO_0002211", "RO_0002436", "RO_0002599", "RO_0003307", "RO_0002606", "RO_0003304",
         "RO_0002215", "BFO_0000051", "RO_0001000", "RO_0000087",
     )
 } | {M[x] for x in (
@@ -221,3 +221,19 @@ def test_review_and_source_disagreements_carry_curator_notes(graph):
     assert il10 and all("increase" in notes(f).lower() for f in il10)
     liacini = [f for f in findings(graph) if M["ref-27"] in set(graph.objects(f, CITO.citesAsEvidence))]
     assert any("exosome" in notes(f).lower() for f in liacini) or "exosome" in notes(M["ref-27"]).lower()
+
+
+def test_every_experimental_context_names_its_study_and_is_used(graph):
+    from rdflib.namespace import DCTERMS
+
+    for ctx in set(graph.subjects(RDF.type, M.ExperimentalContext)):
+        study = graph.value(ctx, DCTERMS.source)
+        assert graph.value(study, M.referenceNumber) is not None, ctx
+        assert graph.value(ctx, M.studyDesign) in (OBO.OBI_0001199, OBO.OBI_0001285), ctx
+
+
+def test_regulates_without_direction_is_kept_as_the_review_words_it(graph):
+    # 1.2 [25]: "miR-92a-3p 通过直接靶向 WNT5A 来调节软骨发育和体内稳态" says "regulates", with no direction.
+    for fid in ("finding-1.2-27", "finding-1.2-28"):
+        assert graph.value(M[fid], BIOLINK.predicate) == OBO.RO_0002211
+        assert graph.value(M[fid], M.direction) is None

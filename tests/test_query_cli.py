@@ -134,6 +134,11 @@ class _Stub(http.server.BaseHTTPRequestHandler):
     """A misbehaving endpoint: /slow never answers in time, /broken fails with 500, /refuse with 403."""
 
     def _answer(self) -> None:
+        # Read the whole request first: answering before the client has sent a large body (a push)
+        # makes the client fail with a broken pipe instead of seeing the HTTP status.
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(length)
         if self.path.startswith("/slow"):
             time.sleep(3)
         code = 500 if self.path.startswith("/broken") else 403
