@@ -68,6 +68,29 @@ def reports():
         return {p.name if p.parent == VALID else f"invalid/{p.name}": r for p, r in zip(paths, done, strict=True)}
 
 
+def _reference(paths: list[Path]):
+    return validate_files(paths, fast=False)
+
+
+@pytest.fixture(scope="module")
+def reference_reports():
+    """The same fixtures validated by pyshacl with every shape: the oracle for the fast path."""
+    paths = [INVALID / n for n in INVALID_FILES] + [VALID / n for n in VALID_FILES]
+    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        done = pool.map(_reference, [[p] for p in paths])
+        return {p.name if p.parent == VALID else f"invalid/{p.name}": r for p, r in zip(paths, done, strict=True)}
+
+
+def test_fast_path_gives_pyshacls_results_on_every_fixture(reports, reference_reports):
+    differ = [name for name, ref in reference_reports.items() if set(ref.results) != set(reports[name].results)]
+    assert differ == []
+
+
+def test_fast_path_gives_pyshacls_results_on_the_project(project_report):
+    reference = validate_files(fast=False)
+    assert set(reference.results) == set(project_report.results)
+
+
 @pytest.fixture(scope="module")
 def shapes() -> Graph:
     return load_shapes()
