@@ -59,12 +59,11 @@ INVALID_FILES = sorted(p.name for p in INVALID.glob("*.ttl"))
 VALID_FILES = sorted(p.name for p in VALID.glob("*.ttl"))
 
 
-@pytest.fixture(scope="module")
-def reports():
+def _validate_fixtures(validate) -> dict:
     """Every fixture validated once (with the TBox), in parallel: each run infers RDFS over the TBox."""
     paths = [INVALID / n for n in INVALID_FILES] + [VALID / n for n in VALID_FILES]
     with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        done = pool.map(validate_files, [[p] for p in paths])
+        done = pool.map(validate, [[p] for p in paths])
         return {p.name if p.parent == VALID else f"invalid/{p.name}": r for p, r in zip(paths, done, strict=True)}
 
 
@@ -73,12 +72,15 @@ def _reference(paths: list[Path]):
 
 
 @pytest.fixture(scope="module")
+def reports():
+    """The project's path (fast SHACL-SPARQL on Oxigraph)."""
+    return _validate_fixtures(validate_files)
+
+
+@pytest.fixture(scope="module")
 def reference_reports():
     """The same fixtures validated by pyshacl with every shape: the oracle for the fast path."""
-    paths = [INVALID / n for n in INVALID_FILES] + [VALID / n for n in VALID_FILES]
-    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        done = pool.map(_reference, [[p] for p in paths])
-        return {p.name if p.parent == VALID else f"invalid/{p.name}": r for p, r in zip(paths, done, strict=True)}
+    return _validate_fixtures(_reference)
 
 
 def test_fast_path_gives_pyshacls_results_on_every_fixture(reports, reference_reports):
