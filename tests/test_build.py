@@ -14,7 +14,8 @@ from rdflib.namespace import OWL, RDF, RDFS
 
 from exo_onto import load_graph
 from exo_onto.namespaces import BASE
-from exo_onto.release import FULL, build, write_release
+from exo_onto.release import FULL, build
+from exo_onto.writing import write_folder_atomic
 
 FORMATS = {f"{FULL}.ttl": "turtle", f"{FULL}.owl": "xml", f"{FULL}.jsonld": "json-ld", f"{FULL}.nt": "nt"}
 
@@ -122,7 +123,7 @@ def test_sssom_lists_the_curated_mappings(release):
 
 def test_a_failed_build_leaves_the_previous_release(release, tmp_path):
     out = tmp_path / "rel"
-    write_release({"a.txt": b"old"}, out)
+    write_folder_atomic({"a.txt": b"old"}, out)
 
     class Boom(dict):
         def items(self):
@@ -130,7 +131,7 @@ def test_a_failed_build_leaves_the_previous_release(release, tmp_path):
             raise RuntimeError("disk full")
 
     with pytest.raises(RuntimeError):
-        write_release(Boom(), out)
+        write_folder_atomic(Boom(), out)
     assert (out / "a.txt").read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["rel"]
 

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyoxigraph
 from rdflib import Graph
 
 from .loading import TurtleError, parse_turtle
@@ -19,6 +20,7 @@ from .paths import ontology_files
 from .qc import qc_summary, run_qc
 from .reasoning import ReasonerReport, reason
 from .stats import GraphCounts, count_entities
+from .store import oxigraph_store
 
 
 @dataclass
@@ -70,9 +72,9 @@ def reason_step(graph: Graph) -> tuple[StepResult, ReasonerReport]:
     return StepResult(f"reason ({report.reasoner})", report.ok, verdict, details), report
 
 
-def qc_step(graph: Graph) -> StepResult:
+def qc_step(graph: Graph, store: pyoxigraph.Store | None = None) -> StepResult:
     """ROBOT-report-style QC; ERROR rows fail the step, WARN and INFO are only counted."""
-    report = run_qc(graph)
+    report = run_qc(graph, store=store)
     details = [f"{r.severity} {r.check}: {r.entity} {r.property} {r.value}".rstrip()
                for r in report.rows if r.severity in ("ERROR", "WARN")]
     return StepResult("qc", report.ok, qc_summary(report), details)
@@ -84,10 +86,10 @@ def validate_step(graph: Graph) -> StepResult:
     return shacl_step(graph)
 
 
-def queries_step(graph: Graph) -> StepResult:
+def queries_step(graph: Graph, store: pyoxigraph.Store | None = None) -> StepResult:
     from .querying import queries_step as stored_queries_step
 
-    return stored_queries_step(graph)
+    return stored_queries_step(graph, store)
 
 
 def run_check(files: Iterable[Path] | None = None, progress: Progress | None = None) -> CheckReport:
@@ -107,6 +109,7 @@ def run_check(files: Iterable[Path] | None = None, progress: Progress | None = N
     step, report.reasoner = reason_step(graph)
     record(step)
     record(validate_step(graph))
-    record(qc_step(graph))
-    record(queries_step(graph))
+    store = oxigraph_store(graph)  # loaded once for QC and the stored queries
+    record(qc_step(graph, store))
+    record(queries_step(graph, store))
     return report

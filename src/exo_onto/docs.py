@@ -15,7 +15,7 @@ from .loading import load_graph, parse_turtle
 from .mechanism import render as render_picture
 from .mechanism import to_dot
 from .paths import shapes_dir, tbox_path
-from .release import write_release
+from .writing import write_folder_atomic
 
 
 def pylode_html(graph: Graph) -> str:
@@ -92,5 +92,5 @@ def docs_files(graph: Graph | None = None) -> dict[str, bytes]:
 def build_docs(out_dir: Path) -> list[str]:
     """Write the documentation into ``out_dir`` (replaced atomically); return the file names."""
     files = docs_files()
-    write_release(files, out_dir)
+    write_folder_atomic(files, out_dir)
     return sorted(files)

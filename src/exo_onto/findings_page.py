@@ -13,8 +13,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from rdflib import Graph, URIRef
-from rdflib.namespace import RDF, RDFS, SKOS
+from rdflib.namespace import RDF, SKOS
 
+from .labels import label
 from .namespaces import BASE, BIBO, BIOLINK, CITO, MSCEXO, OA, PROV, curie, is_external_term
 from .stats import finding_sources
 
@@ -35,11 +36,9 @@ class Card:
     notes: tuple[str, ...]
 
 
-def _label(g: Graph, node, lang: str = "en") -> str:
-    for lab in g.objects(node, RDFS.label):
-        if getattr(lab, "language", None) == lang:
-            return str(lab)
-    return curie(node)
+def _name(g: Graph, node, lang: str = "en") -> str:
+    """The label in ``lang``, else the CURIE: what a reader sees for a node."""
+    return label(g, node, lang, default=curie(node))
 
 
 def _cards(g: Graph) -> dict[URIRef, Card]:
@@ -54,9 +53,9 @@ def _cards(g: Graph) -> dict[URIRef, Card]:
         direction = g.value(f, MSCEXO.direction)
         section = g.value(f, MSCEXO.statedInSection)
         cards[f] = Card(
-            str(f), _label(g, f), _label(g, f, "zh"), g.value(f, BIOLINK.subject), g.value(f, BIOLINK.predicate),
-            g.value(f, BIOLINK.object), _label(g, direction) if direction else "",
-            _label(g, g.value(f, BIOLINK.has_evidence)), str(g.value(section, MSCEXO.sectionNumber) or ""),
+            str(f), _name(g, f), _name(g, f, "zh"), g.value(f, BIOLINK.subject), g.value(f, BIOLINK.predicate),
+            g.value(f, BIOLINK.object), _name(g, direction) if direction else "",
+            _name(g, g.value(f, BIOLINK.has_evidence)), str(g.value(section, MSCEXO.sectionNumber) or ""),
             quote, str(g.value(span, MSCEXO.englishRendering) or ""),
             tuple(sorted(str(n) for n in g.objects(f, SKOS.editorialNote))),
         )
@@ -67,7 +66,7 @@ def _term(g: Graph, node) -> str:
     """A term as '<label> (CURIE)', linked to its IRI when it is an external identifier."""
     if node is None:
         return ""
-    text = f'{html.escape(_label(g, node))} <span class="zh">{html.escape(_label(g, node, "zh"))}</span>'
+    text = f'{html.escape(_name(g, node))} <span class="zh">{html.escape(_name(g, node, "zh"))}</span>'
     if isinstance(node, URIRef) and is_external_term(node):
         return f'{text} <a class="id" href="{html.escape(str(node))}">{html.escape(curie(node))}</a>'
     return text
@@ -80,7 +79,7 @@ def _card_html(g: Graph, c: Card) -> str:
     return (
         f'<article class="finding" id="{html.escape(c.iri.removeprefix(BASE))}">'
         f'<h4><span class="en">{html.escape(c.label_en)}</span> <span class="zh">{html.escape(c.label_zh)}</span></h4>'
-        f'<p class="claim">{_term(g, c.subject)} → <em>{html.escape(_label(g, c.predicate))}</em>{direction} → '
+        f'<p class="claim">{_term(g, c.subject)} → <em>{html.escape(_name(g, c.predicate))}</em>{direction} → '
         f'{_term(g, c.obj)}</p>'
         f'<blockquote class="zh quote" lang="zh">{html.escape(c.quote)}</blockquote>'
         f'<p class="en rendering" lang="en">{html.escape(c.rendering)}</p>'
@@ -118,7 +117,7 @@ def render(graph: Graph) -> str:
     cards = _cards(graph)
     by_source: dict[str, list[Card]] = defaultdict(list)
     for finding, source in finding_sources(graph):
-        by_source[f"{_label(graph, source)} · {_label(graph, source, 'zh')}"].append(cards[finding])
+        by_source[f"{_name(graph, source)} · {_name(graph, source, 'zh')}"].append(cards[finding])
     by_study: dict[URIRef, list[Card]] = defaultdict(list)
     for f, card in cards.items():
         for work in graph.objects(f, CITO.citesAsEvidence):
@@ -153,7 +152,7 @@ def render(graph: Graph) -> str:
         doi = graph.value(work, BIBO.doi)
         link = f' <a class="id" href="https://doi.org/{html.escape(str(doi))}">doi:{html.escape(str(doi))}</a>' \
             if doi else ""
-        out.append(f'<details class="study" open><summary><strong>{html.escape(_label(graph, work))}</strong> '
+        out.append(f'<details class="study" open><summary><strong>{html.escape(_name(graph, work))}</strong> '
                    f"({len(group)}){link}</summary>")
         if title:
             out.append(f"<p><em>{html.escape(str(title))}</em></p>")

@@ -12,6 +12,7 @@ import subprocess
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, RDFS
 
+from .labels import label
 from .namespaces import BIOLINK, MSCEXO, OBO
 
 COLOURS = {MSCEXO.Increased: "#1a7f37", MSCEXO.Decreased: "#b42318", MSCEXO.Unchanged: "#888888",
@@ -26,11 +27,8 @@ class GraphvizMissing(RuntimeError):
     """Graphviz ``dot`` is not installed."""
 
 
-def _label(g: Graph, node) -> str:
-    for lab in g.objects(node, RDFS.label):
-        if getattr(lab, "language", None) == "en":
-            return str(lab)
-    return str(node).rsplit("/", 1)[-1]
+def _name(g: Graph, node) -> str:
+    return label(g, node, default=str(node).rsplit("/", 1)[-1])
 
 
 def _regulated(g: Graph) -> set:
@@ -76,7 +74,7 @@ def to_dot(g: Graph) -> str:
     def node(term, kind: str) -> str:
         key = "n_" + "".join(c if c.isalnum() else "_" for c in str(term).removeprefix("http://").removeprefix(
             "https://"))
-        nodes.setdefault(key, (_label(g, term), kind))
+        nodes.setdefault(key, (_name(g, term), kind))
         return key
 
     for f in sorted(g.subjects(RDF.type, MSCEXO.Finding)):
@@ -90,7 +88,7 @@ def to_dot(g: Graph) -> str:
             vesicle = next(t for t in VESICLES if (subj, RDF.type, t) in g)
             s_node = node(source, "source")
             v_key = node(URIRef(f"{source}-{vesicle}"), "vesicle")
-            nodes[v_key] = (f"{_label(g, source)}\n{_label(g, vesicle)}", "vesicle")
+            nodes[v_key] = (f"{_name(g, source)}\n{_name(g, vesicle)}", "vesicle")
             edges[(s_node, v_key)] = "#333333"
             subj_key = v_key
         else:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyoxigraph
 from rdflib import Graph
 
 from .paths import queries_dir
@@ -75,10 +76,10 @@ def load_checks(directory: Path | None = None) -> list[QCCheck]:
     return checks
 
 
-def run_qc(graph: Graph, checks: list[QCCheck] | None = None) -> QCReport:
-    """Run every QC check on ``graph``; rows sorted by severity, check and entity."""
+def run_qc(graph: Graph, checks: list[QCCheck] | None = None, store: pyoxigraph.Store | None = None) -> QCReport:
+    """Run every QC check on ``graph`` (or on ``store``, when it already holds that graph); rows sorted."""
     checks = checks if checks is not None else load_checks()
-    store = oxigraph_store(graph)
+    store = store if store is not None else oxigraph_store(graph)
     rows = []
     for check in checks:
         for r in store.query(check.query):

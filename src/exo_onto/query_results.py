@@ -46,7 +46,8 @@ class QueryResult:
 
 # --- from each engine ------------------------------------------------------------------------
 
-def _ox_term(t) -> Node | None:
+def ox_to_rdflib(t) -> Node | None:
+    """An Oxigraph term as the equal rdflib term (None stays None)."""
     if t is None:
         return None
     if isinstance(t, ox.NamedNode):
@@ -67,10 +68,10 @@ def from_oxigraph(raw) -> QueryResult:
         return QueryResult("ask", (), [], bool(raw))
     if isinstance(raw, ox.QuerySolutions):
         cols = tuple(v.value for v in raw.variables)
-        return QueryResult("select", cols, [tuple(_ox_term(s[c]) for c in cols) for s in raw])
+        return QueryResult("select", cols, [tuple(ox_to_rdflib(s[c]) for c in cols) for s in raw])
     g = bind_prefixes(Graph())
     for t in raw:
-        g.add((_ox_term(t.subject), _ox_term(t.predicate), _ox_term(t.object)))
+        g.add((ox_to_rdflib(t.subject), ox_to_rdflib(t.predicate), ox_to_rdflib(t.object)))
     return QueryResult("graph", (), [], None, g)
 
 

@@ -316,8 +316,9 @@ def run_query(name_or_file: str | Path, params: Mapping[str, str] | None = None,
     return QueryRun(query, resolve_bindings(query, params, lang), endpoint, timeout).execute(store)
 
 
-def queries_step(graph: Graph):
-    """A check step: every stored query, run embedded on ``graph``, gives its expected answer.
+def queries_step(graph: Graph, store: ox.Store | None = None):
+    """A check step: every stored query, run embedded on ``graph`` (or ``store`` holding it), gives its
+    expected answer.
 
     Returns a :class:`exo_onto.check.StepResult` named ``queries`` listing each query that fails
     or differs (missing rows, extra rows, a different boolean or graph).
@@ -325,7 +326,7 @@ def queries_step(graph: Graph):
     from .check import StepResult
     from .query_results import compare_expected, expected_path
 
-    store = embedded_store(graph=graph)
+    store = store if store is not None else embedded_store(graph=graph)
     queries = list_queries()
     problems: list[str] = []
     for q in queries:

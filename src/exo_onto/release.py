@@ -8,8 +8,6 @@ temporary folder beside the target and swapped in at the end, so a crash leaves 
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,12 +15,14 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, RDFS, SKOS, VOID, XSD
 
 from .formatting import canonical_turtle
+from .labels import label
 from .loading import load_graph, parse_turtle
 from .namespaces import BASE, PREFIXES, bind_prefixes, curie, curie_prefix_iri
 from .paths import ontology_files, tbox_path
 from .qc import qc_summary, run_qc
 from .reasoning import ReasonerReport, reason
 from .serializers import jsonld, jsonld_context, ntriples, rdfxml
+from .writing import write_folder_atomic
 
 FULL = "exo-onto-full"
 TBOX_ONTOLOGY = URIRef(BASE + "exo-onto.owl")
@@ -100,15 +100,11 @@ def inferred_graph(report: ReasonerReport, version: str) -> Graph:
 _MAPPING_PREDICATES = (SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch, SKOS.narrowMatch, SKOS.relatedMatch)
 
 
-def _label(graph: Graph, node) -> str:
-    labels = [str(x) for x in graph.objects(node, RDFS.label) if getattr(x, "language", None) == "en"]
-    return labels[0] if labels else ""
-
-
 def sssom(graph: Graph, version: str) -> str:
     """The SKOS mappings of the graph as an SSSOM TSV with its metadata block."""
     rows = sorted(
-        (curie(s), _label(graph, s), "skos:" + str(p).rsplit("#", 1)[1], curie(o), _label(graph, o))
+        (curie(s), label(graph, s, default=""), "skos:" + str(p).rsplit("#", 1)[1], curie(o),
+         label(graph, o, default=""))
         for p in _MAPPING_PREDICATES for s, o in graph.subject_objects(p)
     )
     used = {"skos": str(SKOS), "semapv": "https://w3id.org/semapv/vocab/"}
@@ -189,30 +185,6 @@ def release_files(graph: Graph, tbox: Graph, report: ReasonerReport, version: st
     return {name: body.encode("utf-8") for name, body in sorted(text.items())}
 
 
-def write_release(files: dict[str, bytes], out_dir: Path) -> None:
-    """Write all files into a fresh folder beside ``out_dir`` and swap it in (old release kept until then)."""
-    out_dir = Path(out_dir).resolve()
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    staging.chmod(0o755)  # mkdtemp makes it private; a release is for everyone
-    try:
-        for name, data in files.items():
-            target = staging / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-        old = None
-        if out_dir.exists():
-            old = out_dir.with_name(f".{out_dir.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            out_dir.rename(old)
-        staging.rename(out_dir)
-        if old:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-
-
 def build(out_dir: Path, version: str | None = None, files: list[Path] | None = None) -> BuildReport:
     """Build the release into ``out_dir``; raise :class:`BuildError` if the ontology does not reason cleanly."""
     files = files or ontology_files()
@@ -228,5 +200,5 @@ def build(out_dir: Path, version: str | None = None, files: list[Path] | None = 
         first = next(r for r in qc.rows if r.severity == "ERROR")
         raise BuildError(f"QC found {qc_summary(qc)}; first: {first.check} {first.entity} {first.property}")
     payload = release_files(graph, tbox, report, version)
-    write_release(payload, out_dir)
+    write_folder_atomic(payload, out_dir)
     return BuildReport(Path(out_dir), version, list(payload), report)

@@ -21,7 +21,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
 from .namespaces import SH
-from .query_results import _ox_term as to_rdflib
+from .query_results import ox_to_rdflib as to_rdflib
 
 #: Predicates a node shape may carry and still be run here (anything else stays with pyshacl).
 _SPARQL_ONLY = {RDF.type, SH.sparql, SH.target, SH.targetClass, SH.targetNode, SH.severity, SH.message,

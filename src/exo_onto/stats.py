@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rdflib import Graph, URIRef
-from rdflib.namespace import OWL, RDF, RDFS
+from rdflib.namespace import OWL, RDF
 
+from .labels import label
 from .namespaces import MSCEXO, PREFIXES
 
 
@@ -77,13 +78,6 @@ class FindingStats:
     per_evidence: list[tuple[str, int]]
 
 
-def _label(graph: Graph, node: URIRef, lang: str = "en") -> str:
-    for lab in graph.objects(node, RDFS.label):
-        if getattr(lab, "language", None) == lang:
-            return str(lab)
-    return str(node)
-
-
 def _section_key(number: str) -> tuple:
     named = {"abstract": (-2,), "introduction": (-1,)}
     return named[number] if number in named else tuple(int(x) for x in number.split("."))
@@ -102,12 +96,12 @@ def finding_stats(graph: Graph) -> FindingStats:
     heading_only = frozenset(str(r.number) for r in rows if int(r.subsections) and not int(r.n))
     by_source: dict[str, set] = {}
     for finding, source in finding_sources(graph):
-        by_source.setdefault(_label(graph, source), set()).add(finding)
+        by_source.setdefault(label(graph, source), set()).add(finding)
     attributed = set().union(*by_source.values()) if by_source else set()
     per_source = sorted(((k, len(v)) for k, v in by_source.items()), key=lambda x: (-x[1], x[0]))
     per_source.append(("no specific MSC source", len(findings - attributed)))
     per_evidence = sorted(
-        ((_label(graph, r.evidence), int(r.n)) for r in graph.query(_EVIDENCE_COUNTS, initNs=PREFIXES)),
+        ((label(graph, r.evidence), int(r.n)) for r in graph.query(_EVIDENCE_COUNTS, initNs=PREFIXES)),
         key=lambda x: -x[1],
     )
     return FindingStats(len(findings), per_section, heading_only, per_source, per_evidence)
