@@ -27,21 +27,23 @@ from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
 
+import pyoxigraph as ox
 from pyshacl import validate as pyshacl_validate
 from rdflib import Graph, Node, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDFS
 
 from .check import StepResult
-from .loading import parse_turtle
+from .loading import LoadedStore, parse_turtle, store_from_graph
 from .namespaces import bind_prefixes
 from .paths import kg_dir, shapes_dir, tbox_path
-from .shacl_fast import run_sparql_shapes, split_shapes
-from .store import oxigraph_store
-from .validation_report import ValidationReport, ValidationResult, from_results_graph
+from .query_results import ox_to_rdflib
+from .shacl_compile import TARGETS, compile_shapes
+from .shacl_fast import add_rdfs_closure, run_compiled
+from .validation_report import ValidationReport, ValidationResult, dedupe, from_results_graph
 
 __all__ = ["ValidationError", "ValidationReport", "ValidationResult", "load_shapes", "validate_files",
-           "validate_graph", "validate_step"]
+           "validate_graph", "validate_step", "validate_store"]
 
 
 class ValidationError(Exception):
@@ -94,33 +96,77 @@ def load_shapes(directory: Path | None = None) -> Graph:
     return graph
 
 
+def _pyshacl(data: Graph, shapes: Graph) -> ValidationReport:
+    """pyshacl with RDFS inference over ``data`` (TBox included), prepared as the module docstring says."""
+    work = _without_domains_and_ranges(data)
+    for triple in list(_told_superclasses(work)):
+        work.add(triple)
+    try:
+        _, results_graph, _ = pyshacl_validate(
+            work, shacl_graph=shapes, inference="rdfs", advanced=True, allow_warnings=True,
+            allow_infos=True, inplace=True,
+        )
+    except Exception as exc:  # pyshacl raises its own error types for broken shapes
+        raise ValidationError(f"SHACL validation could not run: {exc}") from exc
+    if not isinstance(results_graph, Graph):  # pyshacl returns a failure object for some broken shapes
+        raise ValidationError(f"SHACL validation could not run: {results_graph}")
+    return from_results_graph(results_graph, shapes, work)
+
+
+def _only_targets_of(shapes: Graph, keep: list[Node]) -> Graph:
+    """``shapes`` with the targets of every shape but ``keep`` removed: pyshacl then validates only those."""
+    out = Graph()
+    kept = set(keep)
+    for s, p, o in shapes:
+        if p in TARGETS and s not in kept:
+            continue
+        out.add((s, p, o))
+    return out
+
+
+def _graph_as_written(loaded: LoadedStore) -> Graph:
+    """The default graph of ``loaded`` as rdflib terms, literals as the files wrote them."""
+    graph = Graph()
+    for quad in loaded.store.quads_for_pattern(None, None, None, ox.DefaultGraph()):
+        value = loaded.as_written(quad.subject, quad.predicate, quad.object)
+        graph.add((ox_to_rdflib(quad.subject), ox_to_rdflib(quad.predicate), ox_to_rdflib(value)))
+    return graph
+
+
+def validate_store(loaded: LoadedStore, shapes: Graph | None = None) -> ValidationReport:
+    """Validate the data (TBox included) in an Oxigraph store: the path that scales.
+
+    The shapes run as SPARQL on the store (:mod:`exo_onto.shacl_compile`); a shape the compiler
+    does not translate is given to pyshacl. Adds the RDFS closure to the store's
+    ``urn:x-exo-onto:inferred`` graph (the default graph, which the stored queries read, is unchanged).
+    Raises :class:`ValidationError` when the shapes cannot run.
+    """
+    shapes = shapes if shapes is not None else load_shapes()
+    try:
+        compiled = compile_shapes(shapes)
+        add_rdfs_closure(loaded.store)
+        results = run_compiled(loaded, compiled, shapes)
+    except (SyntaxError, OSError, ValueError) as exc:  # a shape's SPARQL that Oxigraph rejects
+        raise ValidationError(f"SHACL validation could not run: {exc}") from exc
+    if compiled.left_to_pyshacl:
+        rest = _pyshacl(_graph_as_written(loaded), _only_targets_of(shapes, compiled.left_to_pyshacl))
+        results += rest.results
+    return ValidationReport(dedupe(results))
+
+
 def validate_graph(data: Graph, ontology: Graph | None = None, shapes: Graph | None = None,
                    fast: bool = True) -> ValidationReport:
     """Validate ``data`` together with ``ontology`` (the TBox, unless ``data`` holds it) against the shapes.
 
-    ``fast`` (the default) runs the SHACL-SPARQL-only shapes on Oxigraph (see :mod:`exo_onto.shacl_fast`);
+    ``fast`` (the default) runs the shapes as SPARQL on Oxigraph (:func:`validate_store`);
     ``fast=False`` gives every shape to pyshacl, the reference the tests compare against.
     Neither graph is changed; raises :class:`ValidationError` when the shapes cannot run.
     """
     shapes = shapes if shapes is not None else load_shapes()
-    work = _without_domains_and_ranges(data + ontology if ontology is not None else data)
-    for triple in list(_told_superclasses(work)):
-        work.add(triple)
-    pyshacl_shapes, sparql_shapes = split_shapes(shapes) if fast else (shapes, [])
-    try:
-        _, results_graph, _ = pyshacl_validate(
-            work, shacl_graph=pyshacl_shapes, inference="rdfs", advanced=True, allow_warnings=True,
-            allow_infos=True, inplace=True,
-        )
-        if not isinstance(results_graph, Graph):  # pyshacl returns a failure object for some broken shapes
-            raise ValidationError(f"SHACL validation could not run: {results_graph}")
-        if sparql_shapes:  # ``work`` now holds pyshacl's RDFS closure, which the SPARQL rules rely on
-            results_graph += run_sparql_shapes(oxigraph_store(work), sparql_shapes, work)
-    except ValidationError:
-        raise
-    except Exception as exc:  # pyshacl and Oxigraph raise their own error types for broken shapes
-        raise ValidationError(f"SHACL validation could not run: {exc}") from exc
-    return from_results_graph(results_graph, shapes, work)
+    merged = data + ontology if ontology is not None else data
+    if not fast:
+        return _pyshacl(merged, shapes)
+    return validate_store(store_from_graph(merged), shapes)
 
 
 def validate_files(files: Iterable[Path] | None = None, shapes: Graph | None = None,

@@ -179,26 +179,35 @@ def _label(node: Node, graph: Graph) -> str | None:
     return " ".join(str(labels[0]).split()) if labels else None
 
 
+def make_result(focus: Node, path: Node | None, value: Node | None, messages: Iterable[Literal], severity: Node,
+                shape: Node | None, constraint: Node, label: str | None, shapes: Graph,
+                results_graph: Graph | None = None) -> ValidationResult:
+    """One result as the report holds it: terms rendered short, the English message first."""
+    ordered = sorted(messages, key=lambda m: (getattr(m, "language", None) not in ("en", None), str(m)))
+    graphs = (results_graph, shapes) if results_graph is not None else (shapes,)
+    return ValidationResult(
+        focus=_render_value(focus) or "",
+        focus_iri=str(focus),
+        label=label,
+        path=_render_path(path, graphs),
+        value=_render_value(value),
+        message=_shorten_text(str(ordered[0])) if ordered else "(no message)",
+        severity=str(severity).rsplit("#", 1)[-1],
+        shape=_render_value(shape) if isinstance(shape, URIRef) else "[]",
+        constraint=shorten(str(constraint)),
+    )
+
+
 def _results(results_graph: Graph, shapes: Graph, labels: Graph) -> Iterator[ValidationResult]:
     for r in results_graph.objects(None, SH.result):
         focus = results_graph.value(r, SH.focusNode)
-        messages = sorted(results_graph.objects(r, SH.resultMessage),
-                          key=lambda m: (getattr(m, "language", None) not in ("en", None), str(m)))
         constraint = results_graph.value(r, SH.sourceConstraint)
         if not isinstance(constraint, URIRef):
             constraint = results_graph.value(r, SH.sourceConstraintComponent)
-        shape = results_graph.value(r, SH.sourceShape)
-        yield ValidationResult(
-            focus=_render_value(focus) or "",
-            focus_iri=str(focus),
-            label=_label(focus, labels),
-            path=_render_path(results_graph.value(r, SH.resultPath), (results_graph, shapes)),
-            value=_render_value(results_graph.value(r, SH.value)),
-            message=_shorten_text(str(messages[0])) if messages else "(no message)",
-            severity=str(results_graph.value(r, SH.resultSeverity)).rsplit("#", 1)[-1],
-            shape=_render_value(shape) if isinstance(shape, URIRef) else "[]",
-            constraint=shorten(str(constraint)),
-        )
+        yield make_result(focus, results_graph.value(r, SH.resultPath), results_graph.value(r, SH.value),
+                          results_graph.objects(r, SH.resultMessage), results_graph.value(r, SH.resultSeverity),
+                          results_graph.value(r, SH.sourceShape), constraint, _label(focus, labels), shapes,
+                          results_graph)
 
 
 def from_results_graph(results_graph: Graph, shapes: Graph, labels: Graph) -> ValidationReport:
