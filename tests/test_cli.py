@@ -3,6 +3,8 @@
 import shutil
 from pathlib import Path
 
+import pytest
+
 from exo_onto.paths import ontology_files
 
 DATA = Path(__file__).parent / "data"
@@ -26,15 +28,18 @@ def test_check_names_file_and_line_of_a_broken_copy(cli, tmp_path):
     broken.write_text("".join(lines), encoding="utf-8")
     r = cli("check", str(broken))
     assert r.code == 1
-    assert f"{broken}:{bad_line}: Prefix \"nope:\" not bound" in r.out, r.out
+    assert f"{broken}:{bad_line}: The prefix nope: has not been declared" in r.out, r.out
     assert "Traceback" not in r.out + r.err
 
 
-def test_check_reports_inconsistency_with_an_explanation(cli):
+@pytest.mark.parametrize("reasoning", ["auto", "tbox"])
+def test_check_reports_inconsistency_with_an_explanation(cli, reasoning):
+    """auto is HermiT over everything here; tbox is the large-graph path (HermiT on the TBox, rules on the ABox)."""
     files = [str(p) for p in ontology_files()] + [str(DATA / "reasoning" / "inconsistent.ttl")]
-    r = cli("check", *files)
+    r = cli("check", "--reasoning", reasoning, *files)
     assert r.code == 1
     assert "INCONSISTENT" in r.out and "test-cell-both" in r.out
+    assert ("OWL 2 RL rules on the ABox" in r.out) == (reasoning == "tbox")
 
 
 def test_check_without_java_falls_back_to_owl_rl(cli):

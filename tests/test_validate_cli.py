@@ -56,7 +56,7 @@ def test_an_unparsable_file_is_one_line_with_file_and_line(cli):
     bad = DATA / "invalid-turtle" / "missing-dot.ttl"
     r = cli("validate", str(bad))
     assert r.code == 2
-    assert r.err.strip().splitlines() == [f"error: {bad}:5: expected '.' or '}}' or ']' at end of statement"]
+    assert r.err.strip().splitlines() == [f"error: {bad}:5: A dot is expected at the end of statements"]
     assert "Traceback" not in r.out + r.err
 
 

@@ -1,6 +1,7 @@
 """The main job: every check the project's graph must pass, step by step.
 
-parse → reason (HermiT) → validate (SHACL) → QC → stored queries against their expected answers.
+parse (into Oxigraph) → reason (HermiT) → validate (SHACL) → QC → stored queries against their
+expected answers.
 Each step returns a :class:`StepResult`; :func:`run_check` stops after a parse failure (there is
 nothing sound to check) but always reports every file's error.
 """
@@ -12,15 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph
-from rdflib import Graph
 
-from .loading import TurtleError, parse_turtle
-from .namespaces import bind_prefixes
+from .loading import LoadedStore, TurtleError
 from .paths import ontology_files
 from .qc import qc_summary, run_qc
-from .reasoning import ReasonerReport, reason
-from .stats import GraphCounts, count_entities
-from .store import oxigraph_store
+from .reasoning import ReasonerReport, reason_store
+from .stats import GraphCounts, count_entities_in_store
 
 
 @dataclass
@@ -45,23 +43,23 @@ class CheckReport:
 Progress = Callable[[StepResult], None]
 
 
-def parse_step(files: Iterable[Path]) -> tuple[StepResult, Graph]:
-    """Parse every file into one graph; the step fails if any file does not parse."""
-    graph = bind_prefixes(Graph())
+def parse_step(files: Iterable[Path]) -> tuple[StepResult, LoadedStore]:
+    """Parse every file into one Oxigraph store; the step fails if any file does not parse."""
+    loaded = LoadedStore()
     files = list(files)
     errors = []
     for path in files:
         try:
-            parse_turtle(path, graph)
+            loaded.add_file(Path(path))
         except TurtleError as exc:
             errors.append(str(exc))
     if errors:
-        return StepResult("parse", False, f"{len(errors)} of {len(files)} file(s) do not parse", errors), graph
-    return StepResult("parse", True, f"{len(files)} Turtle file(s), {len(graph)} triples"), graph
+        return StepResult("parse", False, f"{len(errors)} of {len(files)} file(s) do not parse", errors), loaded
+    return StepResult("parse", True, f"{len(files)} Turtle file(s), {loaded.triples} triples"), loaded
 
 
-def reason_step(graph: Graph) -> tuple[StepResult, ReasonerReport]:
-    report = reason(graph)
+def reason_step(loaded: LoadedStore, mode: str = "auto") -> tuple[StepResult, ReasonerReport]:
+    report = reason_store(loaded, mode)
     details = [report.note] if report.note else []
     details += report.errors
     details += [f"unsatisfiable class: {c}" for c in report.unsatisfiable]
@@ -72,28 +70,33 @@ def reason_step(graph: Graph) -> tuple[StepResult, ReasonerReport]:
     return StepResult(f"reason ({report.reasoner})", report.ok, verdict, details), report
 
 
-def qc_step(graph: Graph, store: pyoxigraph.Store | None = None) -> StepResult:
+def qc_step(store: pyoxigraph.Store) -> StepResult:
     """ROBOT-report-style QC; ERROR rows fail the step, WARN and INFO are only counted."""
-    report = run_qc(graph, store=store)
+    report = run_qc(store=store)
     details = [f"{r.severity} {r.check}: {r.entity} {r.property} {r.value}".rstrip()
                for r in report.rows if r.severity in ("ERROR", "WARN")]
     return StepResult("qc", report.ok, qc_summary(report), details)
 
 
-def validate_step(graph: Graph) -> StepResult:
+def validate_step(loaded: LoadedStore) -> StepResult:
     from .validation import validate_step as shacl_step  # pyshacl is slow to import; only when checking
 
-    return shacl_step(graph)
+    return shacl_step(loaded)
 
 
-def queries_step(graph: Graph, store: pyoxigraph.Store | None = None) -> StepResult:
+def queries_step(store: pyoxigraph.Store) -> StepResult:
     from .querying import queries_step as stored_queries_step
 
-    return stored_queries_step(graph, store)
+    return stored_queries_step(store=store)
 
 
-def run_check(files: Iterable[Path] | None = None, progress: Progress | None = None) -> CheckReport:
-    """Run the check pipeline on ``files`` (the project's ontology files by default)."""
+def run_check(files: Iterable[Path] | None = None, progress: Progress | None = None,
+              reasoning: str = "auto") -> CheckReport:
+    """Run the check pipeline on ``files`` (the project's ontology files by default).
+
+    Every step reads one Oxigraph store, so the check scales to millions of triples; ``reasoning``
+    is ``auto``, ``full`` or ``tbox`` (see :func:`exo_onto.reasoning.reason_store`).
+    """
     report = CheckReport()
 
     def record(step: StepResult) -> None:
@@ -101,15 +104,14 @@ def run_check(files: Iterable[Path] | None = None, progress: Progress | None = N
         if progress:
             progress(step)
 
-    step, graph = parse_step(files if files is not None else ontology_files())
+    step, loaded = parse_step(files if files is not None else ontology_files())
     record(step)
     if not step.ok:
         return report
-    report.counts = count_entities(graph)
-    step, report.reasoner = reason_step(graph)
+    report.counts = count_entities_in_store(loaded.store, loaded.triples)
+    step, report.reasoner = reason_step(loaded, reasoning)
     record(step)
-    record(validate_step(graph))
-    store = oxigraph_store(graph)  # loaded once for QC and the stored queries
-    record(qc_step(graph, store))
-    record(queries_step(graph, store))
+    record(validate_step(loaded))  # adds the RDFS closure in a named graph; QC and queries read the default graph
+    record(qc_step(loaded.store))
+    record(queries_step(loaded.store))
     return report

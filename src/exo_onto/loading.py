@@ -89,9 +89,24 @@ class LoadedStore:
     keyed by subject and predicate: a few per cent of the triples.
     """
 
-    store: ox.Store
+    store: ox.Store = field(default_factory=ox.Store)
     written: dict[tuple[object, object], list[ox.Literal]] = field(default_factory=dict)
     triples: int = 0
+
+    def add_file(self, path: Path) -> None:
+        """Parse one file into the store (raises :class:`TurtleError`; the quads read before the error stay)."""
+        self.store.bulk_extend(_quads(Path(path), self.written))
+        self.triples = len(self.store)
+
+    def to_graph(self) -> Graph:
+        """The default graph as an rdflib graph, typed literals as written (for HermiT and pyshacl)."""
+        from .query_results import ox_to_rdflib
+
+        graph = bind_prefixes(Graph())
+        for quad in self.store.quads_for_pattern(None, None, None, ox.DefaultGraph()):
+            value = self.as_written(quad.subject, quad.predicate, quad.object)
+            graph.add((ox_to_rdflib(quad.subject), ox_to_rdflib(quad.predicate), ox_to_rdflib(value)))
+        return graph
 
     def as_written(self, subject: object, predicate: object, value: object) -> object:
         """``value`` (an object of ``subject predicate``, read back from the store) as the file wrote it."""
@@ -139,16 +154,15 @@ def load_store(paths: Iterable[Path]) -> LoadedStore:
     Raises :class:`TurtleError` naming the file and line of the first syntax error; nothing of a
     failed load is kept.
     """
-    loaded = LoadedStore(ox.Store())
+    loaded = LoadedStore()
     for path in paths:
-        loaded.store.bulk_extend(_quads(Path(path), loaded.written))
-    loaded.triples = len(loaded.store)
+        loaded.add_file(Path(path))
     return loaded
 
 
 def store_from_graph(graph: Graph) -> LoadedStore:
     """An rdflib graph in a fresh Oxigraph store, its typed literals kept as written (see :class:`LoadedStore`)."""
-    loaded = LoadedStore(ox.Store())
+    loaded = LoadedStore()
     data = graph.serialize(format="nt", encoding="utf-8")
     loaded.store.bulk_extend(_quads(Path("<graph>"), loaded.written, data))
     loaded.triples = len(loaded.store)

@@ -76,10 +76,14 @@ def load_checks(directory: Path | None = None) -> list[QCCheck]:
     return checks
 
 
-def run_qc(graph: Graph, checks: list[QCCheck] | None = None, store: pyoxigraph.Store | None = None) -> QCReport:
-    """Run every QC check on ``graph`` (or on ``store``, when it already holds that graph); rows sorted."""
+def run_qc(graph: Graph | None = None, checks: list[QCCheck] | None = None,
+           store: pyoxigraph.Store | None = None) -> QCReport:
+    """Run every QC check on ``graph`` or on ``store`` (its default graph); rows sorted."""
     checks = checks if checks is not None else load_checks()
-    store = store if store is not None else oxigraph_store(graph)
+    if store is None:
+        if graph is None:
+            raise ValueError("run_qc needs a graph or a store")
+        store = oxigraph_store(graph)
     rows = []
     for check in checks:
         for r in store.query(check.query):

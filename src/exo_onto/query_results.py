@@ -46,8 +46,9 @@ class QueryResult:
 
 # --- from each engine ------------------------------------------------------------------------
 
-def ox_to_rdflib(t) -> Node | None:
-    """An Oxigraph term as the equal rdflib term (None stays None)."""
+def ox_to_rdflib(t, normalize: bool = False) -> Node | None:
+    """An Oxigraph term as the equal rdflib term (None stays None); ``normalize`` writes typed literals
+    in rdflib's canonical form (``1.5e0`` as ``1.5``), as an rdflib parse of the same file would."""
     if t is None:
         return None
     if isinstance(t, ox.NamedNode):
@@ -59,7 +60,7 @@ def ox_to_rdflib(t) -> Node | None:
             return Literal(t.value, lang=t.language)
         if t.datatype.value == str(XSD.string):
             return Literal(t.value)
-        return Literal(t.value, datatype=URIRef(t.datatype.value), normalize=False)
+        return Literal(t.value, datatype=URIRef(t.datatype.value), normalize=normalize)
     raise TypeError(f"unexpected term {t!r}")
 
 

@@ -316,9 +316,8 @@ def run_query(name_or_file: str | Path, params: Mapping[str, str] | None = None,
     return QueryRun(query, resolve_bindings(query, params, lang), endpoint, timeout).execute(store)
 
 
-def queries_step(graph: Graph, store: ox.Store | None = None):
-    """A check step: every stored query, run embedded on ``graph`` (or ``store`` holding it), gives its
-    expected answer.
+def queries_step(graph: Graph | None = None, store: ox.Store | None = None):
+    """A check step: every stored query, run embedded on ``graph`` or ``store``, gives its expected answer.
 
     Returns a :class:`exo_onto.check.StepResult` named ``queries`` listing each query that fails
     or differs (missing rows, extra rows, a different boolean or graph).

@@ -36,7 +36,6 @@ PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX owl: <http://www.w3.org/2002/07/owl#>
 """
 _LABELS = (ox.NamedNode(str(RDFS.label)), ox.NamedNode(str(MSCEXO.englishRendering)))
-_CHUNK = 2000
 
 
 def _closure(pairs: Iterable[tuple[object, object]]) -> dict[object, set[object]]:
@@ -177,8 +176,8 @@ def _run_sparql(loaded: LoadedStore, check: SparqlCheck, prefixes: dict[str, str
             path = ox_to_rdflib(bound.get("path"))
             value = bound.get("value")
             value = _as_written(loaded, focus, path, value) if value is not None else focus
-            names = {k: ox_to_rdflib(v) for k, v in bound.items() if k not in ("this", "path", "value")}
-            names.update({"this": ox_to_rdflib(focus), "value": ox_to_rdflib(value)})
+            names = {k: ox_to_rdflib(v, True) for k, v in bound.items() if k not in ("this", "path", "value")}
+            names.update({"this": ox_to_rdflib(focus), "value": ox_to_rdflib(value, True)})
             if path is not None:
                 names["path"] = path
             yield _Raw(focus, path, value, check.severity, check.shape, check.constraint,
@@ -186,23 +185,18 @@ def _run_sparql(loaded: LoadedStore, check: SparqlCheck, prefixes: dict[str, str
 
 
 def _labels(store: ox.Store, nodes: Iterable[object]) -> dict[object, str]:
-    """The English label (any label else), or a span's English rendering, of each IRI in ``nodes``."""
-    found: dict[object, list[Literal]] = defaultdict(list)
-    iris = sorted({n for n in nodes if isinstance(n, ox.NamedNode)}, key=str)
-    for i in range(0, len(iris), _CHUNK):
-        chunk = " ".join(str(n) for n in iris[i:i + _CHUNK])
-        rows = store.query(f"SELECT ?n ?p ?l WHERE {{ VALUES ?n {{ {chunk} }} VALUES ?p {{ {_LABELS[0]} "
-                           f"{_LABELS[1]} }} ?n ?p ?l }}")
-        by_node: dict[object, dict[str, list]] = defaultdict(lambda: defaultdict(list))
-        for r in rows:
-            by_node[r["n"]][r["p"].value].append(ox_to_rdflib(r["l"]))
-        for n, kinds in by_node.items():
-            found[n] = kinds.get(_LABELS[0].value) or kinds.get(_LABELS[1].value, [])
+    """The English label (any label else), or a span's English rendering, of each node: index lookups,
+    one node at a time (a VALUES join would scan every label for each batch)."""
     out = {}
-    for n, labels in found.items():
-        labels.sort(key=lambda lab: (getattr(lab, "language", None) != "en", str(lab)))
-        if labels:
-            out[n] = " ".join(str(labels[0]).split())
+    for node in set(nodes):
+        if isinstance(node, ox.Literal):
+            continue
+        for predicate in _LABELS:
+            labels = [ox_to_rdflib(q.object) for q in store.quads_for_pattern(node, predicate, None, ox.DefaultGraph())]
+            if labels:
+                labels.sort(key=lambda lab: (getattr(lab, "language", None) != "en", str(lab)))
+                out[node] = " ".join(str(labels[0]).split())
+                break
     return out
 
 
@@ -218,6 +212,7 @@ def run_compiled(loaded: LoadedStore, compiled: Compiled, shapes: Graph) -> list
     out = []
     for r in raw:
         messages = [_message(m, names) for m, names in r.messages]
-        out.append(make_result(ox_to_rdflib(r.focus), r.path, ox_to_rdflib(r.value), messages, r.severity,
+        # Values are shown as rdflib reads them, so both engines word a result the same way.
+        out.append(make_result(ox_to_rdflib(r.focus), r.path, ox_to_rdflib(r.value, True), messages, r.severity,
                                r.shape, r.constraint, labels.get(r.focus), shapes))
     return out

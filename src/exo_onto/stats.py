@@ -37,6 +37,20 @@ def count_entities(graph: Graph) -> GraphCounts:
     )
 
 
+def count_entities_in_store(store, triples: int | None = None) -> GraphCounts:
+    """:func:`count_entities` for the default graph of an Oxigraph store (one query, any size)."""
+    kinds = {"classes": OWL.Class, "object_properties": OWL.ObjectProperty,
+             "datatype_properties": OWL.DatatypeProperty, "annotation_properties": OWL.AnnotationProperty,
+             "individuals": OWL.NamedIndividual}
+    counts = dict.fromkeys(kinds, 0)
+    by_type = {str(v): k for k, v in kinds.items()}
+    query = ("SELECT ?t (COUNT(DISTINCT ?s) AS ?n) WHERE { VALUES ?t { " + " ".join(f"<{v}>" for v in kinds.values())
+             + " } ?s a ?t . FILTER (isIRI(?s)) } GROUP BY ?t")
+    for row in store.query(query):
+        counts[by_type[row["t"].value]] = int(row["n"].value)
+    return GraphCounts(triples=len(store) if triples is None else triples, **counts)
+
+
 _SECTION_COUNTS = """
 SELECT ?section ?number (COUNT(DISTINCT ?f) AS ?n) (COUNT(DISTINCT ?sub) AS ?subsections) WHERE {
   ?section a mscexo:ReviewSection ; mscexo:sectionNumber ?number .

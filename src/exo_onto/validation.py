@@ -27,17 +27,15 @@ from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
 
-import pyoxigraph as ox
 from pyshacl import validate as pyshacl_validate
 from rdflib import Graph, Node, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDFS
 
 from .check import StepResult
-from .loading import LoadedStore, parse_turtle, store_from_graph
+from .loading import LoadedStore, load_store, parse_turtle, store_from_graph
 from .namespaces import bind_prefixes
 from .paths import kg_dir, shapes_dir, tbox_path
-from .query_results import ox_to_rdflib
 from .shacl_compile import TARGETS, compile_shapes
 from .shacl_fast import add_rdfs_closure, run_compiled
 from .validation_report import ValidationReport, ValidationResult, dedupe, from_results_graph
@@ -124,15 +122,6 @@ def _only_targets_of(shapes: Graph, keep: list[Node]) -> Graph:
     return out
 
 
-def _graph_as_written(loaded: LoadedStore) -> Graph:
-    """The default graph of ``loaded`` as rdflib terms, literals as the files wrote them."""
-    graph = Graph()
-    for quad in loaded.store.quads_for_pattern(None, None, None, ox.DefaultGraph()):
-        value = loaded.as_written(quad.subject, quad.predicate, quad.object)
-        graph.add((ox_to_rdflib(quad.subject), ox_to_rdflib(quad.predicate), ox_to_rdflib(value)))
-    return graph
-
-
 def validate_store(loaded: LoadedStore, shapes: Graph | None = None) -> ValidationReport:
     """Validate the data (TBox included) in an Oxigraph store: the path that scales.
 
@@ -149,7 +138,7 @@ def validate_store(loaded: LoadedStore, shapes: Graph | None = None) -> Validati
     except (SyntaxError, OSError, ValueError) as exc:  # a shape's SPARQL that Oxigraph rejects
         raise ValidationError(f"SHACL validation could not run: {exc}") from exc
     if compiled.left_to_pyshacl:
-        rest = _pyshacl(_graph_as_written(loaded), _only_targets_of(shapes, compiled.left_to_pyshacl))
+        rest = _pyshacl(loaded.to_graph(), _only_targets_of(shapes, compiled.left_to_pyshacl))
         results += rest.results
     return ValidationReport(dedupe(results))
 
@@ -173,26 +162,29 @@ def validate_files(files: Iterable[Path] | None = None, shapes: Graph | None = N
                    fast: bool = True) -> ValidationReport:
     """Validate Turtle files (the knowledge graph ``ontology/kg/*.ttl`` by default) with the TBox as ontology.
 
-    Raises :class:`~exo_onto.loading.TurtleError` for a file that does not parse.
+    ``fast`` loads the files straight into Oxigraph (:func:`validate_store`); ``fast=False`` parses
+    them with rdflib for pyshacl. Raises :class:`~exo_onto.loading.TurtleError` for a file that does not parse.
     """
     paths = [Path(p) for p in files] if files is not None else sorted(kg_dir().glob("*.ttl"))
+    tbox = tbox_path()
+    with_tbox = any(p.resolve() == tbox.resolve() for p in paths)
+    if fast:
+        return validate_store(load_store(paths if with_tbox else [*paths, tbox]), shapes)
     data = bind_prefixes(Graph())
     for path in paths:
         parse_turtle(path, data)
-    tbox = tbox_path()
-    with_tbox = any(p.resolve() == tbox.resolve() for p in paths)
-    return validate_graph(data, None if with_tbox else _parse(tbox), shapes, fast=fast)
+    return validate_graph(data, None if with_tbox else _parse(tbox), shapes, fast=False)
 
 
-def validate_step(graph: Graph) -> StepResult:
-    """The check-pipeline step: ``graph`` (TBox and data, as parsed by the pipeline) against the shapes.
+def validate_step(data: Graph | LoadedStore) -> StepResult:
+    """The check-pipeline step: ``data`` (TBox included, as the pipeline loaded it) against the shapes.
 
     Passes when there is no violation; warnings (the MISEV items the review does not report) are
     counted, not listed, since ``exo-onto validate`` lists them.
     """
     name = "validate (SHACL)"
     try:
-        report = validate_graph(graph)
+        report = validate_store(data) if isinstance(data, LoadedStore) else validate_graph(data)
     except Exception as exc:  # a broken shapes file must fail the step, not crash the pipeline
         return StepResult(name, False, "could not run", [str(exc)])
     details = [f"{r.focus} {r.path or '(node)'}: {r.message}" + (f" [value {r.value}]" if r.value else "")
