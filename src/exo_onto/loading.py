@@ -161,9 +161,19 @@ def load_store(paths: Iterable[Path]) -> LoadedStore:
 
 
 def store_from_graph(graph: Graph) -> LoadedStore:
-    """An rdflib graph in a fresh Oxigraph store, its typed literals kept as written (see :class:`LoadedStore`)."""
+    """An rdflib graph in a fresh Oxigraph store, its typed literals kept as written (see :class:`LoadedStore`).
+
+    Triples with a literal subject (generalised RDF, which RDFS inference can add) are left out.
+    """
+    from rdflib import Literal
+    from rdflib.plugins.serializers.nt import _nt_row
+
     loaded = LoadedStore()
-    data = graph.serialize(format="nt", encoding="utf-8")
+    if any(isinstance(s, Literal) for s in graph.subjects(unique=True)):
+        # RDFS inference (pyshacl's) adds generalised triples with literal subjects, which RDF forbids.
+        data = "".join(_nt_row(t) for t in graph if not isinstance(t[0], Literal)).encode("utf-8")
+    else:
+        data = graph.serialize(format="nt", encoding="utf-8")
     loaded.store.bulk_extend(_quads(Path("<graph>"), loaded.written, data))
     loaded.triples = len(loaded.store)
     return loaded

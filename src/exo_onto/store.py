@@ -7,21 +7,14 @@ queries take minutes there and well under a second here), so analyses run on Oxi
 from __future__ import annotations
 
 import pyoxigraph
-from rdflib import Graph, Literal
+from rdflib import Graph
 
 
 def oxigraph_store(graph: Graph) -> pyoxigraph.Store:
-    """An in-memory Oxigraph store holding ``graph`` (loaded through N-Triples)."""
-    from rdflib.plugins.serializers.nt import _nt_row
+    """An in-memory Oxigraph store holding ``graph`` (see :func:`exo_onto.loading.store_from_graph`)."""
+    from .loading import store_from_graph
 
-    store = pyoxigraph.Store()
-    if any(isinstance(s, Literal) for s in graph.subjects(unique=True)):
-        # RDFS inference (pyshacl's) adds generalised triples with literal subjects, which RDF forbids.
-        data = "".join(_nt_row(t) for t in graph if not isinstance(t[0], Literal)).encode("utf-8")
-    else:
-        data = graph.serialize(format="nt", encoding="utf-8")
-    store.bulk_load(data, format=pyoxigraph.RdfFormat.N_TRIPLES)
-    return store
+    return store_from_graph(graph).store
 
 
 def term_text(term: object) -> str:
