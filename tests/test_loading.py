@@ -10,14 +10,14 @@ from exo_onto.loading import load_store
 BROKEN = Path(__file__).parent / "data" / "invalid-turtle"
 
 
-@pytest.mark.parametrize(
-    ("name", "line", "words"),
-    [
-        ("unterminated-literal.ttl", 4, "newline"),
-        ("unbound-prefix.ttl", 6, "nope"),
-        ("missing-dot.ttl", 5, "expected"),
-    ],
-)
+CASES = [
+    ("unterminated-literal.ttl", 4, "Line jumps"),
+    ("unbound-prefix.ttl", 6, "nope"),
+    ("missing-dot.ttl", 5, "dot is expected"),
+]
+
+
+@pytest.mark.parametrize(("name", "line", "words"), CASES)
 def test_parse_error_names_file_and_line(name, line, words):
     path = BROKEN / name
     with pytest.raises(TurtleError) as info:
@@ -29,21 +29,17 @@ def test_parse_error_names_file_and_line(name, line, words):
     assert words in str(err)
 
 
-@pytest.mark.parametrize(
-    ("name", "line", "words"),
-    [
-        ("unterminated-literal.ttl", 4, "Line jumps"),
-        ("unbound-prefix.ttl", 6, "nope"),
-        ("missing-dot.ttl", 5, "dot is expected"),
-    ],
-)
+@pytest.mark.parametrize(("name", "line", "words"), CASES)
 def test_store_loader_names_file_and_line(name, line, words):
-    """The Oxigraph loader (the path for large graphs) reports the same file and line."""
+    """The Oxigraph loader (the path for large graphs) reports the same file, line and words."""
     path = BROKEN / name
     with pytest.raises(TurtleError) as info:
         load_store([path])
     assert (info.value.path, info.value.line) == (path, line)
     assert str(info.value).startswith(f"{path}:{line}: ") and words in str(info.value)
+    with pytest.raises(TurtleError) as rdflib_path:
+        parse_turtle(path)
+    assert str(rdflib_path.value) == str(info.value), "one rule, one message for both loaders"
 
 
 def test_store_loader_keeps_typed_literals_as_written(tmp_path):

@@ -1,13 +1,19 @@
 """Parse the project's Turtle, with errors that name file and line.
 
 Two targets: an rdflib graph (:func:`load_graph`, what the small steps and the tests walk) and an
-Oxigraph store (:func:`load_store`, the path that scales to millions of triples).
+Oxigraph store (:func:`load_store`, the path that scales to millions of triples). Both apply one
+rule: Oxigraph's parser decides what is valid (rdflib accepts an IRI with a space, which no store
+would take), a UTF-8 byte-order mark is skipped, and every failure is a :class:`TurtleError` whose
+text is one line, ``FILE:LINE: what is wrong``. Every function that takes files accepts one path
+or many, as ``str`` or :class:`~pathlib.Path` (see :func:`as_paths`).
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +22,41 @@ from rdflib import Graph
 
 from .namespaces import bind_prefixes
 from .paths import ontology_files
+
+#: One file, or several, each a ``str`` or a path-like object.
+PathLike = str | os.PathLike[str]
+Files = PathLike | Iterable[PathLike]
+
+_BOM = b"\xef\xbb\xbf"
+#: Oxigraph's parser refuses a single term (a literal, an IRI) longer than this.
+TERM_LIMIT = 16 * 1024 * 1024
+
+
+def as_paths(files: Files | None) -> list[Path] | None:
+    """``files`` as a list of paths; ``None`` stays ``None`` (meaning: the project's files).
+
+    A ``str`` or ``Path`` is one file, never a sequence of characters: ``run_check("a.ttl")`` must
+    not try the files ``a``, ``.``, ``t``, …
+    """
+    if files is None:
+        return None
+    if isinstance(files, (str, os.PathLike)):
+        return [Path(files)]
+    if isinstance(files, bytes):
+        raise TypeError("file names are str or Path, not bytes")
+    return [Path(f) for f in files]
+
+
+def is_project_graph(files: Files | None) -> bool:
+    """Whether ``files`` are exactly the project's own ontology files (``None`` is the project).
+
+    Steps that compare against the project's own expectations (stored queries and their expected
+    answers, the ontology-header QC check) only mean something for that set.
+    """
+    paths = as_paths(files)
+    if paths is None:
+        return True
+    return {p.resolve() for p in paths} == {p.resolve() for p in ontology_files()}
 
 
 class TurtleError(Exception):
@@ -49,30 +90,52 @@ def _describe(exc: Exception) -> tuple[int | None, str]:
     return line, str(reason).strip()
 
 
-def parse_turtle(path: Path, graph: Graph | None = None) -> Graph:
-    """Parse one Turtle file into ``graph`` (a new one by default) or raise :class:`TurtleError`."""
+def parse_turtle(path: PathLike, graph: Graph | None = None) -> Graph:
+    """Parse one Turtle file into ``graph`` (a new one by default) or raise :class:`TurtleError`.
+
+    The file is first read by Oxigraph's parser (see :func:`check_file`), so a file this accepts is
+    one every command and every store accepts; rdflib then builds the graph.
+    """
+    path = Path(path)
     graph = graph if graph is not None else bind_prefixes(Graph())
+    check_file(path)
     try:
-        data = Path(path).read_text(encoding="utf-8")
+        data = path.read_text(encoding="utf-8-sig")  # -sig: a byte-order mark is not a subject
     except (OSError, UnicodeDecodeError) as exc:
-        raise TurtleError(path, None, f"cannot read: {exc}") from exc
+        raise TurtleError(path, None, f"cannot read: {_one_line(exc)}") from exc
     scratch = Graph()
     try:
-        scratch.parse(data=data, format="turtle", publicID=Path(path).resolve().as_uri())
+        scratch.parse(data=data, format="turtle", publicID=path.resolve().as_uri())
     except Exception as exc:  # rdflib raises several unrelated exception types
         line, reason = _describe(exc)
-        raise TurtleError(path, line, reason) from exc
+        raise TurtleError(path, line, _one_line(reason)) from exc
     for triple in scratch:
         graph.add(triple)
     return graph
 
 
-def load_graph(files: Iterable[Path] | None = None) -> Graph:
-    """Load the project's graph (every ``ontology/*.ttl`` by default) with every prefix bound."""
+def load_graph(files: Files | None = None) -> Graph:
+    """Load the project's graph (every ``ontology/*.ttl`` by default) with every prefix bound.
+
+    ``files`` is one path or a list of paths (``str`` or ``Path``).
+    """
     graph = bind_prefixes(Graph())
-    for path in files if files is not None else ontology_files():
-        parse_turtle(Path(path), graph)
+    paths = as_paths(files)
+    for path in paths if paths is not None else ontology_files():
+        parse_turtle(path, graph)
     return graph
+
+
+def check_file(path: PathLike) -> None:
+    """Raise :class:`TurtleError` if Oxigraph's parser rejects ``path`` (the one rule for every loader)."""
+    path = Path(path)
+    for _ in _quads(path, {}):
+        pass
+
+
+def _one_line(text: object, limit: int = 300) -> str:
+    s = " ".join(str(text).split())
+    return s if len(s) <= limit else s[:limit] + "…"
 
 
 #: Literal datatypes Oxigraph stores as written; every other typed literal may come back changed.
@@ -93,7 +156,7 @@ class LoadedStore:
     written: dict[tuple[object, object], list[ox.Literal]] = field(default_factory=dict)
     triples: int = 0
 
-    def add_file(self, path: Path) -> None:
+    def add_file(self, path: PathLike) -> None:
         """Parse one file into the store (raises :class:`TurtleError`; the quads read before the error stay)."""
         self.store.bulk_extend(_quads(Path(path), self.written))
         self.triples = len(self.store)
@@ -133,30 +196,71 @@ def _format(path: Path) -> ox.RdfFormat:
 
 
 def _quads(path: Path, written: dict, data: bytes | None = None) -> Iterator[ox.Quad]:
-    source = {"input": data, "format": ox.RdfFormat.N_TRIPLES} if data is not None else \
-        {"path": str(path), "format": _format(path), "base_iri": path.resolve().as_uri()}
+    """Every quad of ``path`` (or of the N-Triples ``data``), recording typed literals as written.
+
+    A leading UTF-8 byte-order mark is skipped (Oxigraph would read it as part of the first term).
+    """
+    with ExitStack() as stack:
+        try:
+            if data is not None:
+                source = {"input": data, "format": ox.RdfFormat.N_TRIPLES}
+            else:
+                source = {"format": _format(path), "base_iri": path.resolve().as_uri()}
+                if _has_bom(path):
+                    handle = stack.enter_context(open(path, "rb"))
+                    handle.seek(len(_BOM))
+                    source["input"] = handle
+                else:
+                    source["path"] = str(path)
+            for quad in ox.parse(**source):
+                o = quad.object
+                if type(o) is ox.Literal and o.datatype.value not in _KEPT_AS_WRITTEN:
+                    written.setdefault((quad.subject, quad.predicate), []).append(o)
+                yield quad
+        except SyntaxError as exc:
+            message = str(exc.msg).split(": ", 1)[-1] if exc.msg else str(exc)
+            if message.startswith("Invalid UTF-8"):
+                message = f"not UTF-8 (Turtle files are UTF-8): {message.split(':', 1)[-1].strip()}"
+            raise TurtleError(path, exc.lineno, _one_line(message)) from None
+        except MemoryError:
+            raise TurtleError(path, None if data is not None else _first_long_line(path),
+                              f"a term (literal or IRI) longer than {TERM_LIMIT // 2**20} MiB, "
+                              "more than the parser accepts") from None
+        except UnicodeDecodeError as exc:
+            raise TurtleError(path, None, f"not UTF-8 (Turtle files are UTF-8): {_one_line(exc)}") from None
+        except (OSError, ValueError) as exc:
+            raise TurtleError(path, None, f"cannot read: {_one_line(exc)}") from None
+
+
+def _has_bom(path: Path) -> bool:
     try:
-        for quad in ox.parse(**source):
-            o = quad.object
-            if type(o) is ox.Literal and o.datatype.value not in _KEPT_AS_WRITTEN:
-                written.setdefault((quad.subject, quad.predicate), []).append(o)
-            yield quad
-    except SyntaxError as exc:
-        message = str(exc.msg).split(": ", 1)[-1] if exc.msg else str(exc)
-        raise TurtleError(path, exc.lineno, message) from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise TurtleError(path, None, f"cannot read: {exc}") from exc
+        with open(path, "rb") as fh:
+            return fh.read(len(_BOM)) == _BOM
+    except OSError:
+        return False  # ox.parse reports it, with the reason
 
 
-def load_store(paths: Iterable[Path]) -> LoadedStore:
+def _first_long_line(path: Path) -> int | None:
+    """The first line longer than the parser's term limit (where a too-long term most likely is)."""
+    try:
+        with open(path, "rb") as fh:
+            for number, line in enumerate(fh, 1):
+                if len(line) > TERM_LIMIT:
+                    return number
+    except OSError:
+        pass
+    return None
+
+
+def load_store(paths: Files) -> LoadedStore:
     """Parse ``paths`` (Turtle; ``.nt`` as N-Triples) into a fresh in-memory Oxigraph store.
 
-    Raises :class:`TurtleError` naming the file and line of the first syntax error; nothing of a
-    failed load is kept.
+    ``paths`` is one path or a list of paths (``str`` or ``Path``). Raises :class:`TurtleError`
+    naming the file and line of the first syntax error; nothing of a failed load is kept.
     """
     loaded = LoadedStore()
-    for path in paths:
-        loaded.add_file(Path(path))
+    for path in as_paths(paths) or []:
+        loaded.add_file(path)
     return loaded
 
 
@@ -173,7 +277,10 @@ def store_from_graph(graph: Graph) -> LoadedStore:
         # RDFS inference (pyshacl's) adds generalised triples with literal subjects, which RDF forbids.
         data = "".join(_nt_row(t) for t in graph if not isinstance(t[0], Literal)).encode("utf-8")
     else:
-        data = graph.serialize(format="nt", encoding="utf-8")
+        try:
+            data = graph.serialize(format="nt", encoding="utf-8")
+        except Exception as exc:  # rdflib raises a bare Exception for an IRI it cannot write
+            raise TurtleError(Path("<graph>"), None, _one_line(exc)) from None
     loaded.store.bulk_extend(_quads(Path("<graph>"), loaded.written, data))
     loaded.triples = len(loaded.store)
     return loaded
