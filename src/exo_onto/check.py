@@ -3,20 +3,21 @@
 parse (into Oxigraph) → reason (HermiT) → validate (SHACL) → QC → stored queries against their
 expected answers.
 Each step returns a :class:`StepResult`; :func:`run_check` stops after a parse failure (there is
-nothing sound to check) but always reports every file's error.
+nothing sound to check) but always reports every file's error. The stored queries' expected answers
+and the ontology-header QC check describe the project's own graph: on any other set of files they
+are skipped, and the report says so, rather than failing a file for not being the project.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pyoxigraph
 
-from .loading import LoadedStore, TurtleError
+from .loading import Files, LoadedStore, TurtleError, as_paths, is_project_graph
 from .paths import ontology_files
-from .qc import qc_summary, run_qc
+from .qc import PROJECT_ONLY_CHECKS, load_checks, qc_summary, run_qc
 from .reasoning import ReasonerReport, reason_store
 from .stats import GraphCounts, count_entities_in_store
 
@@ -43,14 +44,18 @@ class CheckReport:
 Progress = Callable[[StepResult], None]
 
 
-def parse_step(files: Iterable[Path]) -> tuple[StepResult, LoadedStore]:
+#: What a skipped step says: the check ran on files that are not the project's graph.
+NOT_THE_PROJECT = "not the project's graph: skipped"
+
+
+def parse_step(files: Files) -> tuple[StepResult, LoadedStore]:
     """Parse every file into one Oxigraph store; the step fails if any file does not parse."""
     loaded = LoadedStore()
-    files = list(files)
+    files = as_paths(files) or []
     errors = []
     for path in files:
         try:
-            loaded.add_file(Path(path))
+            loaded.add_file(path)
         except TurtleError as exc:
             errors.append(str(exc))
     if errors:
@@ -70,11 +75,18 @@ def reason_step(loaded: LoadedStore, mode: str = "auto") -> tuple[StepResult, Re
     return StepResult(f"reason ({report.reasoner})", report.ok, verdict, details), report
 
 
-def qc_step(store: pyoxigraph.Store) -> StepResult:
-    """ROBOT-report-style QC; ERROR rows fail the step, WARN and INFO are only counted."""
-    report = run_qc(store=store)
+def qc_step(store: pyoxigraph.Store, project: bool = True) -> StepResult:
+    """ROBOT-report-style QC; ERROR rows fail the step, WARN and INFO are only counted.
+
+    Off the project's graph the checks of the project's own ontology header are skipped (a file of
+    findings has no header to check), and the details say which.
+    """
+    checks = load_checks()
+    skipped = [] if project else [c.name for c in checks if c.name in PROJECT_ONLY_CHECKS]
+    report = run_qc(store=store, checks=[c for c in checks if c.name not in skipped])
     details = [f"{r.severity} {r.check}: {r.entity} {r.property} {r.value}".rstrip()
                for r in report.rows if r.severity in ("ERROR", "WARN")]
+    details += [f"{name}: {NOT_THE_PROJECT}" for name in skipped]
     return StepResult("qc", report.ok, qc_summary(report), details)
 
 
@@ -84,19 +96,26 @@ def validate_step(loaded: LoadedStore) -> StepResult:
     return shacl_step(loaded)
 
 
-def queries_step(store: pyoxigraph.Store) -> StepResult:
+def queries_step(store: pyoxigraph.Store, project: bool = True) -> StepResult:
+    """Every stored query against its expected answer: answers about the project's graph, so only there."""
+    if not project:
+        return StepResult("queries", True, NOT_THE_PROJECT)
     from .querying import queries_step as stored_queries_step
 
     return stored_queries_step(store=store)
 
 
-def run_check(files: Iterable[Path] | None = None, progress: Progress | None = None,
-              reasoning: str = "auto") -> CheckReport:
-    """Run the check pipeline on ``files`` (the project's ontology files by default).
+def run_check(files: Files | None = None, progress: Progress | None = None,
+              reasoning: str = "auto", project: bool | None = None) -> CheckReport:
+    """Run the check pipeline on ``files`` (one path or a list, ``str`` or ``Path``; the project's by default).
 
     Every step reads one Oxigraph store, so the check scales to millions of triples; ``reasoning``
-    is ``auto``, ``full`` or ``tbox`` (see :func:`exo_onto.reasoning.reason_store`).
+    is ``auto``, ``full`` or ``tbox`` (see :func:`exo_onto.reasoning.reason_store`). ``project``
+    says whether the files are the project's graph (by default: whether they are exactly its
+    ontology files); only then are the stored queries and the ontology-header QC check run.
     """
+    files = as_paths(files)
+    project = is_project_graph(files) if project is None else project
     report = CheckReport()
 
     def record(step: StepResult) -> None:
@@ -112,6 +131,6 @@ def run_check(files: Iterable[Path] | None = None, progress: Progress | None = N
     step, report.reasoner = reason_step(loaded, reasoning)
     record(step)
     record(validate_step(loaded))  # adds the RDFS closure in a named graph; QC and queries read the default graph
-    record(qc_step(loaded.store))
-    record(queries_step(loaded.store))
+    record(qc_step(loaded.store, project))
+    record(queries_step(loaded.store, project))
     return report

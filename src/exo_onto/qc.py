@@ -16,6 +16,8 @@ from .paths import queries_dir
 from .store import oxigraph_store, term_text
 
 SEVERITIES = ("ERROR", "WARN", "INFO")
+#: Checks of the project's own ontology header: they say nothing about a file that is not the project.
+PROJECT_ONLY_CHECKS = frozenset({"missing_ontology_metadata"})
 
 
 @dataclass(frozen=True)

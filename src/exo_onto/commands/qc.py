@@ -7,8 +7,10 @@ from pathlib import Path
 
 import click
 
-from ..loading import TurtleError, load_graph
-from ..qc import qc_summary, run_qc
+from ..check import NOT_THE_PROJECT
+from ..loading import TurtleError, is_project_graph, load_store
+from ..paths import ontology_files
+from ..qc import PROJECT_ONLY_CHECKS, load_checks, qc_summary, run_qc
 
 
 @click.command("qc")
@@ -17,10 +19,18 @@ from ..qc import qc_summary, run_qc
 def command(files: tuple[Path, ...], as_tsv: bool) -> None:
     """Run the QC checks in queries/qc/ on the project's graph (or FILES).
 
+    The files are read by the loader `check` uses. On FILES that are not the project's graph the
+    check of the project's ontology header is skipped (and said so on stderr).
     Exit status 0 when there is no ERROR (WARN and INFO are reported), 1 otherwise, 2 if a file cannot be read.
     """
+    paths = list(files) or ontology_files()
+    checks = load_checks()
+    if not is_project_graph(paths):
+        for name in sorted(PROJECT_ONLY_CHECKS & {c.name for c in checks}):
+            click.echo(f"{name}: {NOT_THE_PROJECT}", err=True)
+        checks = [c for c in checks if c.name not in PROJECT_ONLY_CHECKS]
     try:
-        report = run_qc(load_graph(list(files) or None))
+        report = run_qc(store=load_store(paths).store, checks=checks)
     except TurtleError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
