@@ -173,8 +173,8 @@ class LoadedStore:
 
     def as_written(self, subject: object, predicate: object, value: object) -> object:
         """``value`` (an object of ``subject predicate``, read back from the store) as the file wrote it."""
-        if not isinstance(value, ox.Literal):
-            return value
+        if not isinstance(value, ox.Literal) or value.datatype.value in _KEPT_AS_WRITTEN:
+            return value  # strings and language strings are never changed, and never in ``written``
         candidates = self.written.get((subject, predicate))
         if not candidates:
             return value
