@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import html
 import logging
-from pathlib import Path
+from collections.abc import Callable
 
 from rdflib import Graph
 
@@ -15,7 +15,7 @@ from .loading import load_graph, parse_turtle
 from .mechanism import render as render_picture
 from .mechanism import to_dot
 from .paths import shapes_dir, tbox_path
-from .writing import write_folder_atomic
+from .writing import DEFAULT_WAIT, PathArg, claim_output
 
 
 def pylode_html(graph: Graph) -> str:
@@ -89,8 +89,13 @@ def docs_files(graph: Graph | None = None) -> dict[str, bytes]:
     return files
 
 
-def build_docs(out_dir: Path) -> list[str]:
-    """Write the documentation into ``out_dir`` (replaced atomically); return the file names."""
-    files = docs_files()
-    write_folder_atomic(files, out_dir)
+def build_docs(out_dir: PathArg, wait: float = DEFAULT_WAIT, on_wait: Callable[[str], None] | None = None) -> list[str]:
+    """Write the documentation into ``out_dir`` (``str`` or ``Path``, replaced atomically); return the file names.
+
+    The folder is claimed before the pages are made (:func:`exo_onto.writing.claim_output`): a folder the
+    tool may not replace, an unwritable place or another writer past ``wait`` seconds is refused at once.
+    """
+    with claim_output(out_dir, wait, on_wait) as folder:
+        files = docs_files()
+        folder.write(files)
     return sorted(files)

@@ -3,11 +3,16 @@ a VoID/DCAT description and the SSSOM mappings.
 
 The same input gives byte-identical output (see ``serializers``); the release is written into a
 temporary folder beside the target and swapped in at the end, so a crash leaves the previous build.
+The output folder is claimed before any work (:mod:`exo_onto.writing`): a folder the tool may not
+replace, an unwritable place or a busy folder is refused at once, not after the reasoner has run.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,13 +21,13 @@ from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, RDFS, SKOS, VOID, XSD
 
 from .formatting import canonical_turtle
 from .labels import label
-from .loading import load_graph, parse_turtle
+from .loading import load_graph, load_store, parse_turtle
 from .namespaces import BASE, PREFIXES, bind_prefixes, curie, curie_prefix_iri
 from .paths import ontology_files, tbox_path
 from .qc import qc_summary, run_qc
 from .reasoning import ReasonerReport, reason
 from .serializers import jsonld, jsonld_context, ntriples, rdfxml
-from .writing import write_folder_atomic
+from .writing import DEFAULT_WAIT, PathArg, claim_output
 
 FULL = "exo-onto-full"
 TBOX_ONTOLOGY = URIRef(BASE + "exo-onto.owl")
@@ -185,20 +190,61 @@ def release_files(graph: Graph, tbox: Graph, report: ReasonerReport, version: st
     return {name: body.encode("utf-8") for name, body in sorted(text.items())}
 
 
-def build(out_dir: Path, version: str | None = None, files: list[Path] | None = None) -> BuildReport:
-    """Build the release into ``out_dir``; raise :class:`BuildError` if the ontology does not reason cleanly."""
-    files = files or ontology_files()
-    graph = load_graph(files)
-    tbox = parse_turtle(files[0])
-    version = version or version_of(tbox)
-    report = reason(graph)
-    if not report.ok:
-        why = "; ".join(report.errors + [f"unsatisfiable: {c}" for c in report.unsatisfiable]) or "inconsistent"
-        raise BuildError(f"the ontology does not reason cleanly ({report.reasoner}): {why}")
-    qc = run_qc(graph)
-    if not qc.ok:
-        first = next(r for r in qc.rows if r.severity == "ERROR")
-        raise BuildError(f"QC found {qc_summary(qc)}; first: {first.check} {first.entity} {first.property}")
-    payload = release_files(graph, tbox, report, version)
-    write_folder_atomic(payload, out_dir)
+def _as_paths(files: PathArg | Iterable[PathArg] | None) -> list[Path]:
+    """``files`` as a list of paths: one ``str`` or ``Path`` is one file, not a sequence of characters."""
+    if files is None:
+        return ontology_files()
+    if isinstance(files, (str, os.PathLike)):
+        return [Path(files)]
+    return [Path(f) for f in files]
+
+
+def shacl_gate(loaded) -> None:
+    """Raise :class:`BuildError` when the graph has SHACL violations: a release never ships what ``check`` rejects."""
+    from .loading import TurtleError
+    from .validation import ValidationError, validate_store  # pyshacl is slow to import
+
+    try:
+        shacl = validate_store(loaded)
+    except TurtleError:  # a shapes file that does not parse: FILE:LINE, exit 2 like any unreadable file
+        raise
+    except ValidationError as exc:
+        raise BuildError(str(exc)) from exc
+    except Exception as exc:  # broken shapes raise several error types; the build must refuse, not crash
+        raise BuildError(f"SHACL validation could not run: {exc}") from exc
+    if shacl.violations:
+        first = shacl.violations[0]
+        raise BuildError(f"SHACL found {len(shacl.violations)} violation(s) (run `exo-onto validate`); first: "
+                         f"{first.focus} {first.path or '(node)'}: {first.message}")
+
+
+def build(out_dir: PathArg, version: str | None = None, files: PathArg | Iterable[PathArg] | None = None,
+          wait: float = DEFAULT_WAIT, on_wait: Callable[[str], None] | None = None) -> BuildReport:
+    """Build the release into ``out_dir`` (``str`` or ``Path``).
+
+    The folder is claimed first (:class:`~exo_onto.writing.OutputError` if the tool may not replace it or
+    cannot write there, :class:`~exo_onto.writing.OutputBusy` after ``wait`` seconds of another writer);
+    then :class:`BuildError` if the graph has SHACL violations, does not reason cleanly or has a QC error.
+    ``files`` (the TBox first) default to the project's ontology files.
+    """
+    paths = _as_paths(files)
+    with claim_output(out_dir, wait, on_wait) as folder:
+        loaded = load_store(paths)  # the loader `check` uses: a file Oxigraph rejects is one FILE:LINE error
+        shacl_gate(loaded)  # cheap (seconds), so before HermiT
+        graph = load_graph(paths)
+        tbox = parse_turtle(paths[0])
+        version = version or version_of(tbox)
+        try:
+            report = reason(graph)
+        except OSError as exc:  # HermiT's input is a temporary file: a full /tmp is named, not a traceback
+            raise OSError(exc.errno, exc.strerror, exc.filename or tempfile.gettempdir()) from exc
+        if not report.ok:
+            why = "; ".join(report.errors + [f"unsatisfiable: {c}" for c in report.unsatisfiable]) or "inconsistent"
+            raise BuildError(f"the ontology does not reason cleanly ({report.reasoner}): {why}")
+        qc = run_qc(store=loaded.store)  # the default graph: validation's RDFS closure is in a named graph
+        if not qc.ok:
+            first = next(r for r in qc.rows if r.severity == "ERROR")
+            raise BuildError(f"QC found {qc_summary(qc)}; first: {first.check} {first.entity} {first.property}")
+        payload = release_files(graph, tbox, report, version)
+        folder.write(payload)
     return BuildReport(Path(out_dir), version, list(payload), report)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 from pathlib import Path
 
@@ -9,25 +10,59 @@ import click
 
 from ..loading import TurtleError
 from ..release import BuildError, build
+from ..writing import DEFAULT_WAIT, MARKER, OutputError, one_line
+
+
+def check_wait(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    """``--wait`` is a finite number of seconds >= 0 (``nan``, ``inf`` and negatives are usage errors)."""
+    if not math.isfinite(value) or value < 0:
+        raise click.BadParameter(f"{value} is not a number of seconds >= 0")
+    return value
+
+
+WAIT_HELP = (f"Seconds to wait while another exo-onto writes the same folder (default {DEFAULT_WAIT:g}); "
+             "0 refuses at once.")
 
 
 @click.command("build")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("release"),
-              show_default=True, help="Folder to write the release into (replaced atomically).")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("release"), show_default=True,
+              help=f"Folder to write the release into (replaced atomically; only a folder exo-onto made, "
+                   f"marked by {MARKER}).")
 @click.option("--version", "version", default=None, help="Version to stamp (default: the TBox owl:versionInfo).")
-def command(out_dir: Path, version: str | None) -> None:
+@click.option("--wait", type=float, default=DEFAULT_WAIT, callback=check_wait, help=WAIT_HELP)
+def command(out_dir: Path, version: str | None, wait: float) -> None:
     """Build the release: merged ontology + data as Turtle, RDF/XML, JSON-LD and N-Triples, the TBox,
     the HermiT-inferred hierarchy, a VoID/DCAT description and the SSSOM mappings.
 
-    Exit status 0 on success, 1 when the ontology does not reason cleanly, 2 when a file cannot be read.
+    The output folder is exo-onto's own: it is replaced only when it is empty or exo-onto made it
+    (it holds the marker file .exo-onto-output and nothing else but the files listed there), like
+    cargo's target/. Folders nested in it that exo-onto made (release/docs from `exo-onto docs`)
+    are kept across a rebuild, as `cargo build` keeps target/doc. Never, whatever they hold: /, your
+    home, the current folder, the project root, ontology/, shapes/, queries/, any parent of them, a
+    folder holding .git. These refusals, an unwritable place and a busy folder are reported before any
+    work starts. Two builds of one folder take turns (a lock beside it); see --wait.
+
+    \b
+    Exit status:
+      0  the release is written
+      1  the graph has SHACL violations, does not reason cleanly or has a QC error
+      2  a file cannot be read, or the output folder may not or cannot be written
+         (the previous folder is left as it was)
     """
     try:
-        report = build(out_dir, version)
-    except TurtleError as exc:
-        click.echo(f"error: {exc}", err=True)
+        report = build(out_dir, version, wait=wait, on_wait=lambda msg: click.echo(one_line(msg), err=True))
+    except (TurtleError, OutputError) as exc:
+        click.echo(f"error: {one_line(exc)}", err=True)
+        sys.exit(2)
+    except OSError as exc:  # disk full or unreadable outside the output folder (the reasoner's temporary file)
+        where = f"{exc.filename}: " if exc.filename else ""
+        click.echo(f"error: {one_line(where + (exc.strerror or str(exc)))}", err=True)
+        # A half-written temporary file of a library fails again as it is finalised; that is the same
+        # error, already reported: do not print it a second time as a traceback.
+        sys.unraisablehook = lambda _: None
         sys.exit(2)
     except BuildError as exc:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(f"error: {one_line(exc)}", err=True)
         sys.exit(1)
     click.echo(f"release {report.version} written to {report.out_dir}/ ({report.reasoner.reasoner} agreed):")
     for name in report.files:

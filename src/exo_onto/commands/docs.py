@@ -10,20 +10,43 @@ import click
 from ..docs import build_docs
 from ..loading import TurtleError
 from ..mechanism import GraphvizMissing
+from ..writing import DEFAULT_WAIT, MARKER, OutputError, one_line
+from .build import WAIT_HELP, check_wait
 
 
 @click.command("docs")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("release/docs"),
-              show_default=True, help="Folder to write the documentation into (replaced atomically).")
-def command(out_dir: Path) -> None:
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("release/docs"),
+              show_default=True,
+              help=f"Folder to write the documentation into (replaced atomically; only a folder exo-onto made, "
+                   f"marked by {MARKER}).")
+@click.option("--wait", type=float, default=DEFAULT_WAIT, callback=check_wait, help=WAIT_HELP)
+def command(out_dir: Path, wait: float) -> None:
     """Write pyLODE pages, the bilingual findings page and the mechanism picture (SVG, PNG).
 
-    Exit status 0 on success, 2 when a file cannot be read or Graphviz is missing.
+    The output folder follows the rules of `exo-onto build --out`: replaced only when it is empty or
+    exo-onto made it (marker .exo-onto-output, nothing else in it but the files listed there);
+    never /, your home, the current folder, the project root, ontology/, shapes/, queries/, any
+    parent of them, a folder holding .git. Folders it creates on the way (release/ for the default)
+    get the marker too, so `exo-onto build` may later write the release around release/docs, which
+    it keeps. Refusals come before any work; one writer at a time (see --wait).
+
+    \b
+    Exit status:
+      0  the documentation is written
+      2  a file cannot be read, Graphviz is missing, or the output folder may not or cannot be
+         written (the previous folder is left as it was)
     """
     try:
-        names = build_docs(out_dir)
-    except (TurtleError, GraphvizMissing) as exc:
-        click.echo(f"error: {exc}", err=True)
+        names = build_docs(out_dir, wait=wait, on_wait=lambda msg: click.echo(one_line(msg), err=True))
+    except (TurtleError, GraphvizMissing, OutputError) as exc:
+        click.echo(f"error: {one_line(exc)}", err=True)
+        sys.exit(2)
+    except OSError as exc:  # disk full or unreadable outside the output folder (the reasoner's temporary file)
+        where = f"{exc.filename}: " if exc.filename else ""
+        click.echo(f"error: {one_line(where + (exc.strerror or str(exc)))}", err=True)
+        # A half-written temporary file of a library fails again as it is finalised; that is the same
+        # error, already reported: do not print it a second time as a traceback.
+        sys.unraisablehook = lambda _: None
         sys.exit(2)
     click.echo(f"documentation written to {out_dir}/:")
     for name in names:
