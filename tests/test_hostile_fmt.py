@@ -189,6 +189,23 @@ def test_a_full_disk_is_one_line_and_the_file_intact(tmp_path):
     assert sorted(x.name for x in tmp_path.iterdir()) == ["big.ttl"]  # no temporary file left behind
 
 
+def test_a_read_only_folder_is_one_line_and_the_file_intact(tmp_path):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    f = write(folder / "mine.ttl", USER_TTL)
+    folder.chmod(0o555)
+    if os.access(folder, os.W_OK):  # root (with CAP_DAC_OVERRIDE) writes anyway
+        folder.chmod(0o755)
+        pytest.skip("this user can write into a read-only folder")
+    try:
+        p = run("fmt", "ro/mine.ttl", cwd=tmp_path)
+    finally:
+        folder.chmod(0o755)
+    assert p.returncode == 2
+    assert one_error_line(p).startswith("error: ro/mine.ttl: cannot write (")
+    assert f.read_bytes() == USER_TTL.encode() and sorted(x.name for x in folder.iterdir()) == ["mine.ttl"]
+
+
 def test_output_that_would_not_read_back_the_same_is_refused(tmp_path):
     # IRIs relative to the document before an absolute @base cannot be written relative in one file.
     f = write(tmp_path / "mixed.ttl", "<a> <p> <b> .\n@base <http://example.org/> .\n<c> <p> <d> .\n")

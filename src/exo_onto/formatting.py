@@ -30,7 +30,7 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import isomorphic, to_canonical_graph
 from rdflib.namespace import RDF, XSD
-from rdflib.plugins.serializers.longturtle import LongTurtleSerializer
+from rdflib.plugins.serializers.longturtle import VERB, LongTurtleSerializer
 
 from .namespaces import bind_prefixes
 from .writing import write_bytes_atomic
@@ -213,7 +213,7 @@ class _Serializer(LongTurtleSerializer):
     def label(self, node, position):  # noqa: ANN001, ANN201 - rdflib's signature
         if node == RDF.nil:
             return "()"
-        if position == 1 and node in self.keywords:
+        if position == VERB and node in self.keywords:
             return self.keywords[node]
         if isinstance(node, Literal):
             return _literal(node, lambda dt: self.get_pname(dt), self._langs)
