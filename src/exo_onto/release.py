@@ -21,7 +21,7 @@ from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, RDFS, SKOS, VOID, XSD
 
 from .formatting import canonical_turtle
 from .labels import label
-from .loading import load_graph, load_store, parse_turtle
+from .loading import LoadedStore, load_graph, load_store, parse_turtle
 from .namespaces import BASE, PREFIXES, bind_prefixes, curie, curie_prefix_iri
 from .paths import ontology_files, tbox_path
 from .qc import qc_summary, run_qc
@@ -199,7 +199,7 @@ def _as_paths(files: PathArg | Iterable[PathArg] | None) -> list[Path]:
     return [Path(f) for f in files]
 
 
-def shacl_gate(loaded) -> None:
+def shacl_gate(loaded: LoadedStore) -> None:
     """Raise :class:`BuildError` when the graph has SHACL violations: a release never ships what ``check`` rejects."""
     from .loading import TurtleError
     from .validation import ValidationError, validate_store  # pyshacl is slow to import

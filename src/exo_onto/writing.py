@@ -169,7 +169,7 @@ def never_replaced(path: PathArg) -> str | None:
         if where in out.parents:
             return f"it is inside {what} (the sources are never written)"
     if ".git" in out.parts:
-        return "it is inside a .git folder"
+        return "it is a .git folder or inside one"
     for name in _CHECKOUT_NAMES:
         if _lexists(out / name):
             return f"it holds {name} (a checkout or the project's sources are never replaced)"
