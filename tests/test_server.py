@@ -1,4 +1,7 @@
-"""The real Oxigraph server: start on a free loopback port, push the graph, ask every stored query."""
+"""The real Oxigraph server: load the graph, serve it read-only on a free loopback port, ask every stored query.
+
+Pushing through the Graph Store Protocol is checked against a server started ``writable=True``.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +13,14 @@ import subprocess
 import urllib.request
 
 import pytest
+from rdflib import Graph, Literal, URIRef
 from SPARQLWrapper import JSON, SPARQLWrapper
 
 from conftest import exo_onto_exe
 from exo_onto.query_results import compare_expected, same_answer
 from exo_onto.querying import embedded_store, list_queries, load_query, resolve_bindings, run_embedded, run_remote
-from exo_onto.serving import OxigraphServer, free_port, push_graph
+from exo_onto.serving import OxigraphServer, PortInUseError, ServerError, free_port, push_graph
+from exo_onto.sparql_text import QueryError
 
 NAMES = [q.name for q in list_queries()]
 KG = "https://w3id.org/exo-onto/kg"
@@ -29,11 +34,10 @@ def port_open(port: int) -> bool:
 
 @pytest.fixture(scope="module")
 def server(graph):
-    """One Oxigraph server for the module, loaded through the Graph Store Protocol, always stopped."""
-    srv = OxigraphServer(port=free_port())
+    """One read-only Oxigraph server for the module, bulk-loaded before it starts, always stopped."""
+    srv = OxigraphServer(port=free_port(), data=graph)
     srv.start()
     try:
-        assert push_graph(graph, srv.store_endpoint) == len(graph)
         yield srv
     finally:
         srv.stop()
@@ -57,7 +61,7 @@ def test_query_page_works_in_a_browser(server):
         assert "Oxigraph" in r.read().decode("utf-8")
 
 
-def test_the_pushed_graph_has_every_triple(server, graph):
+def test_the_loaded_graph_has_every_triple(server, graph):
     client = SPARQLWrapper(server.query_endpoint)
     client.setQuery("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
     client.setReturnFormat(JSON)
@@ -86,7 +90,7 @@ def test_parameters_and_a_hostile_value_through_the_server(server, store):
 
 
 def test_push_into_a_named_graph_is_answered_too(graph, store):
-    with OxigraphServer() as srv:
+    with OxigraphServer(writable=True) as srv:
         push_graph(graph, srv.store_endpoint, graph_iri=KG)
         client = SPARQLWrapper(srv.query_endpoint)
         client.setQuery(f"ASK WHERE {{ GRAPH <{KG}> {{ ?f a <https://w3id.org/exo-onto/Finding> }} }}")
@@ -99,7 +103,7 @@ def test_push_into_a_named_graph_is_answered_too(graph, store):
 
 
 def test_push_command_loads_any_gsp_store(cli, graph):
-    with OxigraphServer() as srv:
+    with OxigraphServer(writable=True) as srv:
         r = cli("push", "--endpoint", srv.store_endpoint, "--graph", KG)
         assert r.code == 0, r.err
         assert f"pushed {len(graph)} triples" in r.out
@@ -125,3 +129,79 @@ def test_serve_command_prints_its_url_answers_and_stops(tmp_path):
     assert proc.returncode == 0, err
     assert "Traceback" not in err
     assert not port_open(port), "serve must stop the oxigraph server it started"
+
+
+def test_the_server_is_read_only_unless_asked(server, graph):
+    with pytest.raises(QueryError, match="answered HTTP 403"):
+        push_graph(graph, server.store_endpoint, timeout=60)
+    assert server.process.args[1] == "serve-read-only"
+    assert server.process.args[server.process.args.index("--timeout-s") + 1] == "60"
+    client = SPARQLWrapper(server.query_endpoint)
+    client.setQuery("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    client.setReturnFormat(JSON)
+    assert int(client.query().convert()["results"]["bindings"][0]["n"]["value"]) == len(graph)
+
+
+def tiny_graph(*names: str) -> Graph:
+    g = Graph()
+    for name in names:
+        g.add((URIRef(f"http://example.org/{name}"), URIRef("http://example.org/p"), Literal(name)))
+    return g
+
+
+def count(srv: OxigraphServer, where: str = "{ ?s ?p ?o }") -> int:
+    client = SPARQLWrapper(srv.query_endpoint)
+    client.setQuery(f"SELECT (COUNT(*) AS ?n) WHERE {where}")
+    client.setReturnFormat(JSON)
+    return int(client.query().convert()["results"]["bindings"][0]["n"]["value"])
+
+
+def test_a_taken_port_is_refused_before_anything_is_loaded(tmp_path):
+    with OxigraphServer(data=tiny_graph("a")) as other:
+        mine = OxigraphServer(location=tmp_path / "db", port=other.port, data=tiny_graph("x", "y"))
+        with pytest.raises(PortInUseError, match=f"port {other.port} .* in use"):
+            mine.start()
+        assert not mine.running
+        assert not (tmp_path / "db").exists(), "nothing may be loaded for a refused port"
+        assert count(other) == 1
+
+
+def test_port_zero_gets_the_port_the_server_really_listens_on():
+    with OxigraphServer() as srv:
+        assert srv.port > 0 and port_open(srv.port)
+        assert count(srv) == 0
+        pid, location = srv.pid, srv.location
+        assert location is not None and location.name.startswith(f"exo-onto-oxigraph-{os.getpid()}-")
+    assert not port_open(srv.port)
+    assert not location.exists(), "the temporary database is removed"
+    assert not os.path.exists(f"/proc/{pid}") or open(f"/proc/{pid}/stat").read().split()[2] == "Z"
+
+
+def test_a_kept_location_gets_the_new_graph_and_keeps_named_graphs(tmp_path):
+    db = tmp_path / "db"
+    with OxigraphServer(location=db, data=tiny_graph("a", "b"), writable=True) as srv:
+        push_graph(tiny_graph("n"), srv.store_endpoint, graph_iri=KG, timeout=60)
+    with OxigraphServer(location=db, data=tiny_graph("c")) as srv:  # the default graph is replaced
+        assert count(srv, "{ ?s ?p 'c' }") == 1 and count(srv, "{ ?s ?p 'a' }") == 0
+        assert count(srv, f"{{ GRAPH <{KG}> {{ ?s ?p ?o }} }}") == 1
+    assert db.is_dir(), "a location the user gave is kept"
+
+
+def test_a_folder_that_is_not_a_database_is_refused_untouched(tmp_path):
+    folder = tmp_path / "thesis"
+    folder.mkdir()
+    (folder / "thesis.docx").write_bytes(b"chapter one")
+    srv = OxigraphServer(location=folder, data=tiny_graph("a"))
+    with pytest.raises(ServerError, match="neither empty nor an Oxigraph database"):
+        srv.start()
+    assert [p.name for p in folder.iterdir()] == ["thesis.docx"]
+    assert (folder / "thesis.docx").read_bytes() == b"chapter one"
+
+
+def test_data_oxigraph_rejects_is_one_line(tmp_path):
+    bad = tmp_path / "bad.nt"
+    bad.write_text("<http://example.org/a b> <http://example.org/p> <http://example.org/o> .\n", encoding="utf-8")
+    with pytest.raises(ServerError) as info:
+        OxigraphServer(data=[bad]).start()
+    assert "\n" not in str(info.value) and "backtrace" not in str(info.value).lower()
+    assert "could not load" in str(info.value)

@@ -1,4 +1,4 @@
-"""``exo-onto serve``: an Oxigraph SPARQL server on 127.0.0.1 loaded with the graph."""
+"""``exo-onto serve``: a read-only Oxigraph SPARQL server on 127.0.0.1 loaded with the graph."""
 
 from __future__ import annotations
 
@@ -11,43 +11,95 @@ import click
 
 from ..loading import TurtleError, load_graph
 from ..querying import QueryError
-from ..serving import OxigraphServer, push_graph
+from ..serving import DEFAULT_QUERY_TIMEOUT, OxigraphServer, PortInUseError, port_in_use, valid_seconds
 
 
-def _stop_on_term(*_: object) -> None:
+def _stop_on_signal(*_: object) -> None:
     raise KeyboardInterrupt
 
 
+def _seconds(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    try:
+        return valid_seconds(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def _say(text: str, err: bool = False) -> None:
+    """Echo that survives a closed terminal (SIGHUP): the server must still be stopped after it."""
+    try:
+        click.echo(text, err=err)
+    except OSError:
+        pass
+
+
 @click.command("serve")
-@click.option("--port", type=int, default=7878, show_default=True, help="TCP port on 127.0.0.1 (0: any free port).")
+@click.option("--port", type=click.IntRange(0, 65535), default=7878, show_default=True,
+              help="TCP port on 127.0.0.1 (0: any free port). A port in use is refused (exit 2).")
 @click.option("--location", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Keep the database in DIR (default: a temporary directory, removed on exit).")
-def command(port: int, location: Path | None) -> None:
+              help="Keep the database in DIR (default: a temporary folder, removed on exit). A missing or "
+                   "empty DIR is created; an Oxigraph database in DIR gets the graph as its default graph; "
+                   "any other non-empty DIR is refused.")
+@click.option("--writable", is_flag=True,
+              help="Also accept SPARQL updates and Graph Store writes. Unsafe: any local process, and any web "
+                   "page open in your browser, can then change or delete the data and make the server fetch "
+                   "URLs (SPARQL LOAD).")
+@click.option("--query-timeout", type=float, default=DEFAULT_QUERY_TIMEOUT, show_default=True, metavar="SECONDS",
+              callback=_seconds, help="Server-side limit for one query (whole seconds, rounded up; at most a day).")
+def command(port: int, location: Path | None, writable: bool, query_timeout: float) -> None:
     """Start an Oxigraph SPARQL server on 127.0.0.1 with the graph loaded, print its URL, serve until Ctrl-C.
 
     The root URL is a query page for the browser; /query is the SPARQL endpoint for
-    ``exo-onto query --endpoint`` and /store the Graph Store Protocol endpoint for ``exo-onto push``.
+    ``exo-onto query --endpoint``. The server is read-only (updates and Graph Store writes answer
+    403) unless --writable is given; each query is stopped after --query-timeout seconds. The
+    server stops with this command: Ctrl-C, SIGTERM, SIGHUP, and on Linux even kill -9.
+
+    Exit status: 0 stopped by Ctrl-C/SIGTERM/SIGHUP; 1 the graph does not load or the server
+    fails; 2 usage error, including a --port somebody else already listens on.
     """
-    server = OxigraphServer(location=location, port=port or None)
-    signal.signal(signal.SIGTERM, _stop_on_term)
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _stop_on_signal)
+    server: OxigraphServer | None = None
+    status = 0
     try:
+        if port and port_in_use(port):  # before loading anything, and never talk to that server
+            raise PortInUseError(f"port {port} on 127.0.0.1 is already in use by another program; "
+                                 "choose another --port, or --port 0 for any free port")
         graph = load_graph()
+        n = len(graph)
+        server = OxigraphServer(location=location, port=port, data=graph, writable=writable,
+                                query_timeout=query_timeout)
         server.start()
-        n = push_graph(graph, server.store_endpoint)
-        click.echo(f"Oxigraph SPARQL server with {n} triples: {server.url}/", nl=True)
-        click.echo(f"  query page (browser): {server.url}/")
-        click.echo(f"  SPARQL endpoint:      {server.query_endpoint}")
-        click.echo(f"  Graph Store endpoint: {server.store_endpoint}")
-        click.echo("Press Ctrl-C to stop.")
+        del graph  # loaded into the database: its memory is not needed while serving
+        mode = "WRITABLE" if writable else "read-only"
+        _say(f"Oxigraph SPARQL server ({mode}) with {n} triples: {server.url}/")
+        _say(f"  query page (browser): {server.url}/")
+        _say(f"  SPARQL endpoint:      {server.query_endpoint}")
+        _say(f"  Graph Store endpoint: {server.store_endpoint}" + ("" if writable else " (reads only)"))
+        _say(f"  query timeout {server.query_timeout} s; server process {server.pid}")
+        if writable:
+            _say("warning: --writable: any local process or web page can change or delete this data "
+                 "and make the server fetch URLs", err=True)
+        _say("Press Ctrl-C to stop.")
         sys.stdout.flush()
         while server.running:
             time.sleep(0.5)
-        click.echo("error: the oxigraph server stopped unexpectedly", err=True)
-        sys.exit(1)
+        _say(f"error: the oxigraph server stopped unexpectedly: {server.last_error}", err=True)
+        status = 1
     except KeyboardInterrupt:
-        click.echo("stopping")
+        _say("stopping")
+    except PortInUseError as exc:
+        _say(f"error: {exc}", err=True)
+        status = 2
     except (QueryError, TurtleError) as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
+        _say(f"error: {exc}", err=True)
+        status = 1
     finally:
-        server.stop()
+        for sig in handlers:
+            signal.signal(sig, signal.SIG_IGN)  # a second signal must not interrupt the clean-up
+        if server is not None:
+            server.stop()
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+    sys.exit(status)
