@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import math
 import sys
 
 import click
 
 from ..loading import TurtleError, load_graph
 from ..querying import QueryError
-from ..serving import gsp_target, push_graph
+from ..serving import EndpointURLError, check_endpoint, gsp_target, push_graph, valid_seconds
+
+
+def _seconds(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    try:
+        return valid_seconds(value, maximum=math.inf)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 @click.command("push")
@@ -18,11 +26,21 @@ from ..serving import gsp_target, push_graph
 @click.option("--graph", "graph_iri", default=None, metavar="IRI",
               help="Target named graph (default: the store's default graph).")
 @click.option("--append", is_flag=True, help="Merge into the target graph (POST) instead of replacing it (PUT).")
-@click.option("--timeout", type=float, default=120.0, show_default=True, help="Seconds to wait for the store.")
+@click.option("--timeout", type=float, default=120.0, show_default=True, callback=_seconds, metavar="SECONDS",
+              help="Deadline for the whole exchange with the store (connect, send, answer).")
 def command(endpoint: str, graph_iri: str | None, append: bool, timeout: float) -> None:
-    """Send every Turtle file of the graph to a store (N-Triples over HTTP PUT, or POST with --append)."""
+    """Send every Turtle file of the graph to a store (N-Triples over HTTP PUT, or POST with --append).
+
+    Every failure is one line on stderr. Exit status: 0 pushed; 1 the graph does not load, or
+    the store cannot be reached, answers an HTTP error status, or does not answer within
+    --timeout; 2 usage error (a malformed --endpoint URL, an invalid --timeout).
+    """
     try:
+        check_endpoint(endpoint)  # before loading anything
         n = push_graph(load_graph(), endpoint, graph_iri, replace=not append, timeout=timeout)
+    except EndpointURLError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
     except (QueryError, TurtleError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
