@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 
@@ -25,9 +26,10 @@ from rdflib import Graph, Literal, Node, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 
 from .loading import LoadedStore
-from .namespaces import MSCEXO
+from .namespaces import MSCEXO, SH
 from .query_results import ox_to_rdflib
 from .shacl_compile import Compiled, CoreCheck, SparqlCheck
+from .shacl_sparql import prebind_blank, substitute
 from .validation_report import ValidationResult, make_result
 
 INFERRED = ox.NamedNode("urn:x-exo-onto:inferred")
@@ -115,14 +117,45 @@ def _datatype_ok(value: Node, datatype: URIRef) -> bool:
 
 # --- running --------------------------------------------------------------------------------------
 
+@dataclass(slots=True)
 class _Raw:
-    """A result before rendering: Oxigraph focus and value, the rest as the shapes graph has it."""
+    """A result before rendering: Oxigraph focus and value, the rest as the shapes graph has it.
 
-    __slots__ = ("focus", "path", "value", "severity", "shape", "constraint", "messages")
+    ``constraint`` is the SPARQL constraint of a SHACL-SPARQL rule, else the component.
+    """
 
-    def __init__(self, focus, path, value, severity, shape, constraint, messages) -> None:
-        self.focus, self.path, self.value = focus, path, value
-        self.severity, self.shape, self.constraint, self.messages = severity, shape, constraint, messages
+    focus: object
+    path: Node | None
+    value: object
+    severity: URIRef
+    shape: Node
+    constraint: Node
+    component: Node
+    messages: list
+
+
+class _TargetLiterals:
+    """Literal ``sh:targetNode`` values as the shapes graph wrote them (a query returns them by value)."""
+
+    def __init__(self, shapes: Graph) -> None:
+        self._by_value: dict[tuple, Literal] = {}
+        for node in shapes.objects(None, SH.targetNode):
+            if isinstance(node, Literal):
+                self._by_value.setdefault(self._key(node), node)
+
+    @staticmethod
+    def _key(lit: Literal) -> tuple:
+        return lit.datatype, lit.language, lit.value if lit.value is not None else str(lit)
+
+    def as_written(self, focus: object) -> object:
+        if not self._by_value or not isinstance(focus, ox.Literal):
+            return focus
+        written = self._by_value.get(self._key(ox_to_rdflib(focus)))
+        if written is None:
+            return focus
+        if written.language:
+            return ox.Literal(str(written), language=written.language)
+        return ox.Literal(str(written), datatype=ox.NamedNode(str(written.datatype or XSD.string)))
 
 
 def _as_written(loaded: LoadedStore, focus, path: Node | None, value):
@@ -131,17 +164,19 @@ def _as_written(loaded: LoadedStore, focus, path: Node | None, value):
     return value
 
 
-def _run_core(loaded: LoadedStore, check: CoreCheck, prefixes: dict[str, str]) -> Iterable[_Raw]:
-    solutions = loaded.store.query(check.query, prefixes=prefixes, use_default_graph_as_union=True)
-    has_value = any(v.value == "value" for v in solutions.variables)
+def _run_core(loaded: LoadedStore, check: CoreCheck, union: bool, targets: _TargetLiterals) -> Iterable[_Raw]:
+    solutions = loaded.store.query(check.query, use_default_graph_as_union=union)
+    names = {v.value for v in solutions.variables}
     for row in solutions:
-        focus = row["this"]
-        value = row["value"] if has_value else (focus if check.path is None else None)
-        value = _as_written(loaded, focus, check.path, value)
+        focus = targets.as_written(row["this"])
+        path = ox_to_rdflib(row["path"]) if "path" in names else check.path  # sh:closed names the predicate
+        value = row["value"] if "value" in names else None
+        # A node shape's value is its focus node (kept as written); other values as the data wrote them.
+        value = focus if value is not None and value == row["this"] else _as_written(loaded, focus, path, value)
         if check.datatype is not None and _datatype_ok(ox_to_rdflib(value), check.datatype):
             continue
-        yield _Raw(focus, check.path, value, check.severity, check.shape,
-                   check.component, [(m, {}) for m in check.messages])
+        yield _Raw(focus, path, value, check.severity, check.shape, check.component, check.component,
+                   [(m, {}) for m in check.messages])
 
 
 def _message(template: Literal, bound: dict[str, Node]) -> Literal:
@@ -151,37 +186,45 @@ def _message(template: Literal, bound: dict[str, Node]) -> Literal:
     return Literal(text, lang=template.language, datatype=template.datatype)
 
 
-def _run_sparql(loaded: LoadedStore, check: SparqlCheck, prefixes: dict[str, str],
-                focus_cache: dict[str, list]) -> Iterable[_Raw]:
+def _run_sparql(loaded: LoadedStore, check: SparqlCheck, union: bool, focus_cache: dict[str, list],
+                targets: _TargetLiterals) -> Iterable[_Raw]:
+    """The constraint's results: joined with every focus node at once when that means the same, else per node."""
     store = loaded.store
     if check.joined is not None:
-        batches = [store.query(check.joined, prefixes=prefixes, use_default_graph_as_union=True)]
+        batches = [(None, store.query(check.joined, use_default_graph_as_union=union))]
     else:
         if check.focus not in focus_cache:
-            focus_cache[check.focus] = [r["this"] for r in store.query(
-                f"SELECT DISTINCT ?this WHERE {{ {check.focus} }}", prefixes=prefixes,
-                use_default_graph_as_union=True)]
-        batches = [store.query(check.select, substitutions={ox.Variable("this"): f},
-                               use_default_graph_as_union=True) for f in focus_cache[check.focus]]
+            focus_cache[check.focus] = [r["this"] for r in store.query(check.focus, use_default_graph_as_union=union)]
+        batches = ((f, _prebound(store, check.select, f, union)) for f in focus_cache[check.focus])
     seen = set()
-    for solutions in batches:
+    for prebound, solutions in batches:
         variables = [v for v in solutions.variables if not v.value.startswith("_v")]
         for row in solutions:
             bound = {v.value: row[v] for v in variables if row[v] is not None}
+            if prebound is not None:
+                bound["this"] = prebound
             key = tuple(sorted((k, str(v)) for k, v in bound.items()))
             if key in seen:
                 continue
             seen.add(key)
-            focus = bound["this"]
-            path = ox_to_rdflib(bound.get("path"))
+            focus = targets.as_written(bound["this"])
+            path = ox_to_rdflib(bound["path"]) if "path" in bound else check.path
             value = bound.get("value")
             value = _as_written(loaded, focus, path, value) if value is not None else focus
-            names = {k: ox_to_rdflib(v, True) for k, v in bound.items() if k not in ("this", "path", "value")}
-            names.update({"this": ox_to_rdflib(focus), "value": ox_to_rdflib(value, True)})
+            names = {k: ox_to_rdflib(v) for k, v in bound.items() if k not in ("this", "path", "value")}
+            names.update({"this": ox_to_rdflib(focus), "value": ox_to_rdflib(value)})
             if path is not None:
                 names["path"] = path
             yield _Raw(focus, path, value, check.severity, check.shape, check.constraint,
-                       [(m, names) for m in check.messages])
+                       SH.SPARQLConstraintComponent, [(m, names) for m in check.messages])
+
+
+def _prebound(store: ox.Store, select: str, focus: object, union: bool) -> ox.QuerySolutions:
+    """The constraint for one focus node, ``$this`` pre-bound as SHACL says: replaced by the node."""
+    if isinstance(focus, ox.BlankNode):
+        return store.query(prebind_blank(select), substitutions={ox.Variable("this"): focus},
+                           use_default_graph_as_union=union)
+    return store.query(substitute(select, "this", str(focus)), use_default_graph_as_union=union)
 
 
 def _labels(store: ox.Store, nodes: Iterable[object]) -> dict[object, str]:
@@ -200,19 +243,26 @@ def _labels(store: ox.Store, nodes: Iterable[object]) -> dict[object, str]:
     return out
 
 
-def run_compiled(loaded: LoadedStore, compiled: Compiled, shapes: Graph) -> list[ValidationResult]:
-    """Every result of the compiled shapes on ``loaded`` (whose store must hold the RDFS closure)."""
+def run_compiled(loaded: LoadedStore, compiled: Compiled, shapes: Graph,
+                 entailment: str = "rdfs") -> list[ValidationResult]:
+    """Every result of the compiled shapes on ``loaded``.
+
+    With ``entailment="rdfs"`` the store must hold the RDFS closure (:func:`add_rdfs_closure`) and
+    queries read the union of its graphs; with ``"none"`` they read the default graph only.
+    """
+    union = entailment == "rdfs"
+    targets = _TargetLiterals(shapes)
     raw: list[_Raw] = []
     for check in compiled.core:
-        raw += _run_core(loaded, check, compiled.prefixes)
+        raw += _run_core(loaded, check, union, targets)
     focus_cache: dict[str, list] = {}
     for sparql in compiled.sparql:
-        raw += _run_sparql(loaded, sparql, compiled.prefixes, focus_cache)
+        raw += _run_sparql(loaded, sparql, union, focus_cache, targets)
     labels = _labels(loaded.store, (r.focus for r in raw))
     out = []
     for r in raw:
         messages = [_message(m, names) for m, names in r.messages]
-        # Values are shown as rdflib reads them, so both engines word a result the same way.
-        out.append(make_result(ox_to_rdflib(r.focus), r.path, ox_to_rdflib(r.value, True), messages, r.severity,
-                               r.shape, r.constraint, labels.get(r.focus), shapes))
+        # Values are shown as the data wrote them ("1.0e0", not rdflib's "1.0"): a report names what is there.
+        out.append(make_result(ox_to_rdflib(r.focus), r.path, ox_to_rdflib(r.value), messages, r.severity,
+                               r.shape, r.constraint, labels.get(r.focus), shapes, component=r.component))
     return out

@@ -23,21 +23,22 @@ Notebook use::
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
 from pyshacl import validate as pyshacl_validate
 from rdflib import Graph, Node, URIRef
 from rdflib.collection import Collection
-from rdflib.namespace import OWL, RDFS
+from rdflib.namespace import OWL, RDF, RDFS
 
 from .check import StepResult
-from .loading import LoadedStore, load_store, parse_turtle, store_from_graph
-from .namespaces import bind_prefixes
+from .loading import Files, LoadedStore, as_paths, load_store, parse_turtle, store_from_graph
+from .namespaces import SH, bind_prefixes
 from .paths import kg_dir, shapes_dir, tbox_path
-from .shacl_compile import TARGETS, compile_shapes
+from .shacl_compile import TARGETS, IllFormedConstraint, compile_shapes
 from .shacl_fast import add_rdfs_closure, run_compiled
+from .shacl_sparql import mentions
 from .validation_report import ValidationReport, ValidationResult, dedupe, from_results_graph
 
 __all__ = ["ValidationError", "ValidationReport", "ValidationResult", "load_shapes", "validate_files",
@@ -94,86 +95,143 @@ def load_shapes(directory: Path | None = None) -> Graph:
     return graph
 
 
-def _pyshacl(data: Graph, shapes: Graph) -> ValidationReport:
-    """pyshacl with RDFS inference over ``data`` (TBox included), prepared as the module docstring says."""
-    work = _without_domains_and_ranges(data)
-    for triple in list(_told_superclasses(work)):
-        work.add(triple)
+#: What the data is read with: ``rdfs`` (the project's choice, see the module docstring) or ``none`` (plain SHACL).
+ENTAILMENTS = ("rdfs", "none")
+
+
+def _check_entailment(entailment: str) -> None:
+    if entailment not in ENTAILMENTS:
+        raise ValueError(f"entailment must be one of {', '.join(ENTAILMENTS)}, not {entailment!r}")
+
+
+def _refuse_unsupported(shapes: Graph) -> None:
+    """The one-line refusal both engines give for what exo-onto does not run (``$shapesGraph``)."""
+    for constraint, select in shapes.subject_objects(SH.select):
+        if mentions(str(select), "shapesGraph"):
+            raise ValidationError(f"SPARQL constraint {constraint}: $shapesGraph is not supported "
+                                  "(the shapes graph is not part of the data)")
+
+
+def _declared_prefixes_inline(shapes: Graph) -> Graph:
+    """``shapes`` with the prefixes of ontologies that ``sh:prefixes`` values import copied onto them.
+
+    SHACL lets a prefix declaration come from an ``owl:imports``-ed ontology; pyshacl reads only the
+    ``sh:declare`` of the ``sh:prefixes`` value itself.
+    """
+    holders = set(shapes.objects(None, SH.prefixes))
+    if not any((h, OWL.imports, None) in shapes for h in holders):
+        return shapes
+    out = Graph()
+    out += shapes
+    for holder in holders:
+        seen, todo = {holder}, list(shapes.objects(holder, OWL.imports))
+        while todo:
+            ontology = todo.pop()
+            if ontology in seen:
+                continue
+            seen.add(ontology)
+            for decl in shapes.objects(ontology, SH.declare):
+                out.add((holder, SH.declare, decl))
+            todo += list(shapes.objects(ontology, OWL.imports))
+    return out
+
+
+def _pyshacl(data: Graph, shapes: Graph, entailment: str = "rdfs") -> ValidationReport:
+    """pyshacl over ``data`` (TBox included): with RDFS inference prepared as the module docstring says,
+    or with none (plain SHACL)."""
+    _refuse_unsupported(shapes)
+    shapes = _declared_prefixes_inline(shapes)
+    if entailment == "rdfs":
+        work = _without_domains_and_ranges(data)
+        for triple in list(_told_superclasses(work)):
+            work.add(triple)
+    else:
+        work = data
     try:
         _, results_graph, _ = pyshacl_validate(
-            work, shacl_graph=shapes, inference="rdfs", advanced=True, allow_warnings=True,
-            allow_infos=True, inplace=True,
+            work, shacl_graph=shapes, inference=entailment, advanced=True, allow_warnings=True,
+            allow_infos=True, inplace=work is not data,
         )
     except Exception as exc:  # pyshacl raises its own error types for broken shapes
-        raise ValidationError(f"SHACL validation could not run: {exc}") from exc
+        raise ValidationError(f"SHACL validation could not run: {' '.join(str(exc).split())}") from exc
     if not isinstance(results_graph, Graph):  # pyshacl returns a failure object for some broken shapes
-        raise ValidationError(f"SHACL validation could not run: {results_graph}")
+        raise ValidationError(f"SHACL validation could not run: {' '.join(str(results_graph).split())}")
     return from_results_graph(results_graph, shapes, work)
 
 
 def _only_targets_of(shapes: Graph, keep: list[Node]) -> Graph:
-    """``shapes`` with the targets of every shape but ``keep`` removed: pyshacl then validates only those."""
+    """``shapes`` with the targets of every shape but ``keep`` removed: pyshacl then validates only those.
+
+    An implicit class target goes with the shape's ``rdf:type rdfs:Class``.
+    """
     out = Graph()
     kept = set(keep)
     for s, p, o in shapes:
-        if p in TARGETS and s not in kept:
+        if s not in kept and (p in TARGETS or (p == RDF.type and o in (RDFS.Class, OWL.Class))):
             continue
         out.add((s, p, o))
     return out
 
 
-def validate_store(loaded: LoadedStore, shapes: Graph | None = None) -> ValidationReport:
+def validate_store(loaded: LoadedStore, shapes: Graph | None = None, entailment: str = "rdfs") -> ValidationReport:
     """Validate the data (TBox included) in an Oxigraph store: the path that scales.
 
     The shapes run as SPARQL on the store (:mod:`exo_onto.shacl_compile`); a shape the compiler
-    does not translate is given to pyshacl. Adds the RDFS closure to the store's
-    ``urn:x-exo-onto:inferred`` graph (the default graph, which the stored queries read, is unchanged).
-    Raises :class:`ValidationError` when the shapes cannot run.
+    does not translate is given to pyshacl. With ``entailment="rdfs"`` the RDFS closure goes into the
+    store's ``urn:x-exo-onto:inferred`` graph (the default graph, which the stored queries read, is
+    unchanged). Raises :class:`ValidationError` when the shapes cannot run.
     """
+    _check_entailment(entailment)
     shapes = shapes if shapes is not None else load_shapes()
+    _refuse_unsupported(shapes)
     try:
-        compiled = compile_shapes(shapes)
-        add_rdfs_closure(loaded.store)
-        results = run_compiled(loaded, compiled, shapes)
+        compiled = compile_shapes(shapes, entailment)
+        if entailment == "rdfs":
+            add_rdfs_closure(loaded.store)
+        results = run_compiled(loaded, compiled, shapes, entailment)
+    except IllFormedConstraint as exc:
+        raise ValidationError(f"SHACL validation could not run: {exc}") from None
     except (SyntaxError, OSError, ValueError) as exc:  # a shape's SPARQL that Oxigraph rejects
-        raise ValidationError(f"SHACL validation could not run: {exc}") from exc
+        raise ValidationError(f"SHACL validation could not run: {' '.join(str(exc).split())}") from exc
     if compiled.left_to_pyshacl:
-        rest = _pyshacl(loaded.to_graph(), _only_targets_of(shapes, compiled.left_to_pyshacl))
+        rest = _pyshacl(loaded.to_graph(), _only_targets_of(shapes, compiled.left_to_pyshacl), entailment)
         results += rest.results
     return ValidationReport(dedupe(results))
 
 
 def validate_graph(data: Graph, ontology: Graph | None = None, shapes: Graph | None = None,
-                   fast: bool = True) -> ValidationReport:
+                   fast: bool = True, entailment: str = "rdfs") -> ValidationReport:
     """Validate ``data`` together with ``ontology`` (the TBox, unless ``data`` holds it) against the shapes.
 
     ``fast`` (the default) runs the shapes as SPARQL on Oxigraph (:func:`validate_store`);
     ``fast=False`` gives every shape to pyshacl, the reference the tests compare against.
+    ``entailment="none"`` validates as plain SHACL (no RDFS inference), as the W3C tests expect.
     Neither graph is changed; raises :class:`ValidationError` when the shapes cannot run.
     """
+    _check_entailment(entailment)
     shapes = shapes if shapes is not None else load_shapes()
     merged = data + ontology if ontology is not None else data
     if not fast:
-        return _pyshacl(merged, shapes)
-    return validate_store(store_from_graph(merged), shapes)
+        return _pyshacl(merged, shapes, entailment)
+    return validate_store(store_from_graph(merged), shapes, entailment)
 
 
-def validate_files(files: Iterable[Path] | None = None, shapes: Graph | None = None,
+def validate_files(files: Files | None = None, shapes: Graph | None = None,
                    fast: bool = True) -> ValidationReport:
     """Validate Turtle files (the knowledge graph ``ontology/kg/*.ttl`` by default) with the TBox as ontology.
 
-    ``fast`` loads the files straight into Oxigraph (:func:`validate_store`); ``fast=False`` parses
-    them with rdflib for pyshacl. Raises :class:`~exo_onto.loading.TurtleError` for a file that does not parse.
+    Both engines read the files through the one loader (Oxigraph), literals as the files wrote them:
+    ``fast`` validates that store (:func:`validate_store`), ``fast=False`` hands it to pyshacl as an
+    rdflib graph. Raises :class:`~exo_onto.loading.TurtleError` for a file that does not parse.
     """
-    paths = [Path(p) for p in files] if files is not None else sorted(kg_dir().glob("*.ttl"))
+    given = as_paths(files)
+    paths = given if given is not None else sorted(kg_dir().glob("*.ttl"))
     tbox = tbox_path()
     with_tbox = any(p.resolve() == tbox.resolve() for p in paths)
+    loaded = load_store(paths if with_tbox else [*paths, tbox])
     if fast:
-        return validate_store(load_store(paths if with_tbox else [*paths, tbox]), shapes)
-    data = bind_prefixes(Graph())
-    for path in paths:
-        parse_turtle(path, data)
-    return validate_graph(data, None if with_tbox else _parse(tbox), shapes, fast=False)
+        return validate_store(loaded, shapes)
+    return _pyshacl(loaded.to_graph(), shapes if shapes is not None else load_shapes())
 
 
 def validate_step(data: Graph | LoadedStore) -> StepResult:

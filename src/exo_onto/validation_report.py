@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
+from typing import NamedTuple
 
 from rdflib import Graph, Literal, Node, URIRef
 from rdflib.collection import Collection
@@ -23,6 +24,17 @@ _IRI_IN_TEXT = re.compile(r"https?://[^\s,;()<>\"']+[^\s,;()<>\"'.]")
 _VALUE_WIDTH = 60
 #: Severities from the most to the least serious (the local names of sh:Violation, …).
 SEVERITIES = ("Violation", "Warning", "Info")
+
+
+class ResultTerms(NamedTuple):
+    """A result as RDF terms, the way a SHACL report states it: what conformance tests compare."""
+
+    focus: Node
+    path: Node | None
+    value: Node | None
+    shape: Node | None
+    component: Node
+    severity: Node
 
 
 @dataclass(frozen=True)
@@ -42,6 +54,8 @@ class ValidationResult:
     severity: str
     shape: str
     constraint: str
+    #: The same result as RDF terms (not rendered, not cut): compared by the conformance tests.
+    terms: ResultTerms | None = field(default=None, compare=False, repr=False)
 
     def line(self) -> str:
         """``Violation  prov:wasDerivedFrom = VALUE: message`` (the node is printed above it)."""
@@ -110,7 +124,7 @@ class ValidationReport:
             "violations": self.count("Violation"),
             "warnings": self.count("Warning"),
             "infos": self.count("Info"),
-            "results": [asdict(r) for r in self.results],
+            "results": [{f.name: getattr(r, f.name) for f in fields(r) if f.name != "terms"} for r in self.results],
         }
 
     def to_json(self) -> str:
@@ -121,7 +135,8 @@ def dedupe(results: Iterable[ValidationResult]) -> list[ValidationResult]:
     """Drop repeats: a shared property shape reached through two node shapes reports twice."""
     seen: dict[tuple, ValidationResult] = {}
     for r in results:
-        seen.setdefault((r.focus_iri, r.path, r.value, r.shape, r.constraint, r.message), r)
+        key = r.terms if r.terms is not None else (r.focus_iri, r.path, r.value, r.shape, r.constraint)
+        seen.setdefault((key, r.constraint, r.message), r)
     return list(seen.values())
 
 
@@ -181,8 +196,12 @@ def _label(node: Node, graph: Graph) -> str | None:
 
 def make_result(focus: Node, path: Node | None, value: Node | None, messages: Iterable[Literal], severity: Node,
                 shape: Node | None, constraint: Node, label: str | None, shapes: Graph,
-                results_graph: Graph | None = None) -> ValidationResult:
-    """One result as the report holds it: terms rendered short, the English message first."""
+                results_graph: Graph | None = None, component: Node | None = None) -> ValidationResult:
+    """One result as the report holds it: terms rendered short, the English message first.
+
+    ``constraint`` is the SPARQL constraint of a SHACL-SPARQL rule, else the component; ``component``
+    is the constraint component when it differs from ``constraint``.
+    """
     ordered = sorted(messages, key=lambda m: (getattr(m, "language", None) not in ("en", None), str(m)))
     graphs = (results_graph, shapes) if results_graph is not None else (shapes,)
     return ValidationResult(
@@ -195,19 +214,21 @@ def make_result(focus: Node, path: Node | None, value: Node | None, messages: It
         severity=str(severity).rsplit("#", 1)[-1],
         shape=_render_value(shape) if isinstance(shape, URIRef) else "[]",
         constraint=shorten(str(constraint)),
+        terms=ResultTerms(focus, path, value, shape, component if component is not None else constraint, severity),
     )
 
 
 def _results(results_graph: Graph, shapes: Graph, labels: Graph) -> Iterator[ValidationResult]:
     for r in results_graph.objects(None, SH.result):
         focus = results_graph.value(r, SH.focusNode)
+        component = results_graph.value(r, SH.sourceConstraintComponent)
         constraint = results_graph.value(r, SH.sourceConstraint)
         if not isinstance(constraint, URIRef):
-            constraint = results_graph.value(r, SH.sourceConstraintComponent)
+            constraint = component
         yield make_result(focus, results_graph.value(r, SH.resultPath), results_graph.value(r, SH.value),
                           results_graph.objects(r, SH.resultMessage), results_graph.value(r, SH.resultSeverity),
                           results_graph.value(r, SH.sourceShape), constraint, _label(focus, labels), shapes,
-                          results_graph)
+                          results_graph, component)
 
 
 def from_results_graph(results_graph: Graph, shapes: Graph, labels: Graph) -> ValidationReport:
