@@ -39,3 +39,20 @@ def test_a_header_without_severity_is_rejected(tmp_path):
     (tmp_path / "bad.rq").write_text("# name: bad\nSELECT * WHERE { ?s ?p ?o }\n")
     with pytest.raises(ValueError, match="bad.rq"):
         load_checks(tmp_path)
+
+
+def test_duplicate_label_groups_by_text_and_language():
+    """The check groups labels (linear) instead of comparing every pair: same text in another language,
+    or the same term labelled twice, is not a duplicate."""
+    from rdflib import Graph
+
+    graph = Graph().parse(format="turtle", data="""
+        @prefix mscexo: <https://w3id.org/exo-onto/> . @prefix owl: <http://www.w3.org/2002/07/owl#> .
+        @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+        mscexo:A a owl:Class ; rdfs:label "Chondrocyte"@en , "软骨细胞"@zh .
+        mscexo:B a owl:ObjectProperty ; rdfs:label "chondrocyte"@en .
+        mscexo:C a owl:Class ; rdfs:label "Chondrocyte"@de .
+        mscexo:D a owl:Class ; rdfs:label "软骨细胞"@zh-Hant .""")
+    [check] = [c for c in CHECKS if c.name == "duplicate_label"]
+    rows = run_qc(graph, [check]).rows
+    assert sorted((r.entity.rsplit("/", 1)[-1], r.value) for r in rows) == [("A", "Chondrocyte"), ("B", "chondrocyte")]
