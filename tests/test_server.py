@@ -205,3 +205,13 @@ def test_data_oxigraph_rejects_is_one_line(tmp_path):
         OxigraphServer(data=[bad]).start()
     assert "\n" not in str(info.value) and "backtrace" not in str(info.value).lower()
     assert "could not load" in str(info.value)
+
+
+def test_one_server_per_kept_location(tmp_path):
+    db = tmp_path / "db"
+    with OxigraphServer(location=db, data=tiny_graph("a")) as first:
+        with pytest.raises(ServerError, match="in use by another exo-onto server"):
+            OxigraphServer(location=db, data=tiny_graph("b")).start()
+        assert count(first, "{ ?s ?p 'a' }") == 1
+    with OxigraphServer(location=db) as again:  # the lock went with the first server
+        assert count(again, "{ ?s ?p 'a' }") == 1

@@ -38,6 +38,11 @@ from pathlib import Path
 
 from rdflib import Graph
 
+try:
+    import fcntl
+except ImportError:  # Windows has no fcntl: kept locations are then not locked
+    fcntl = None  # type: ignore[assignment]
+
 from .querying import QueryError
 
 #: Default server-side limit for one SPARQL query, in seconds.
@@ -258,6 +263,7 @@ class OxigraphServer:
         self.process: subprocess.Popen | None = None
         self._stderr: collections.deque[str] = collections.deque(maxlen=200)
         self._drain: threading.Thread | None = None
+        self._lock_fd: int | None = None
 
     @property
     def url(self) -> str:
@@ -312,6 +318,17 @@ class OxigraphServer:
         if self.location.is_dir() and any(self.location.iterdir()) and not _is_oxigraph_database(self.location):
             raise ServerError(f"{self.location} is neither empty nor an Oxigraph database: refusing to write into it")
         self.location.mkdir(parents=True, exist_ok=True)
+        # One exo-onto at a time per database: loading into a folder another server reads is
+        # undefined behaviour for Oxigraph's read-only mode. The lock lives as long as this server.
+        if fcntl is None:
+            return
+        fd = os.open(self.location, os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            raise ServerError(f"{self.location} is in use by another exo-onto server") from None
+        self._lock_fd = fd
 
     def _run_tool(self, args: list[str], what: str, data: bytes | None = None) -> None:
         """Run an offline ``oxigraph`` subcommand on the database (it dies with us, like the server)."""
@@ -410,6 +427,9 @@ class OxigraphServer:
         if self._owns_location and self.location is not None:
             shutil.rmtree(self.location, ignore_errors=True)
             self.location = None
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)  # releases the lock on a kept location
+            self._lock_fd = None
 
     @property
     def running(self) -> bool:
