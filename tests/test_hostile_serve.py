@@ -503,3 +503,26 @@ def test_push_to_nobody_is_one_line(cli):
     r = cli("push", "--endpoint", f"http://127.0.0.1:{port}/store", "--timeout", "10")
     assert r.code == 1
     assert f"cannot reach endpoint http://127.0.0.1:{port}/store" in one_error_line(r.err)
+
+
+def test_a_location_that_is_not_a_database_is_refused_before_loading(tmp_path):
+    folder = tmp_path / "thesis"
+    folder.mkdir()
+    (folder / "thesis.docx").write_bytes(b"chapter one")
+    env = {**os.environ, "EXO_ONTO_HOME": str(tmp_path / "no-such-project")}  # refused before it is read
+    r = subprocess.run([exo_onto_exe(), "serve", "--port", "0", "--location", str(folder)], capture_output=True,
+                       text=True, cwd=ROOT, env=env, timeout=120)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "neither empty nor an Oxigraph database" in one_error_line(r.stderr)
+    assert [p.name for p in folder.iterdir()] == ["thesis.docx"]
+    assert (folder / "thesis.docx").read_bytes() == b"chapter one"
+
+
+def test_a_location_another_server_uses_is_refused(tmp_path):
+    db = tmp_path / "db"
+    with OxigraphServer(location=db) as other:
+        r = subprocess.run([exo_onto_exe(), "serve", "--port", "0", "--location", str(db)], capture_output=True,
+                           text=True, cwd=ROOT, timeout=300)
+        assert r.returncode == 2, r.stdout + r.stderr
+        assert "in use by another exo-onto server" in one_error_line(r.stderr)
+        assert count_triples(other.url) == 0, "nothing was loaded into the other server's database"

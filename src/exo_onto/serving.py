@@ -58,7 +58,11 @@ class ServerError(QueryError):
     """The server could not be started, or did not answer in time."""
 
 
-class PortInUseError(ServerError):
+class Refused(ServerError):
+    """Refused before anything was done (a usage error): a taken port, a folder that is not a database."""
+
+
+class PortInUseError(Refused):
     """Somebody else already listens on the port: refused before anything is loaded or sent."""
 
 
@@ -234,6 +238,15 @@ def _is_oxigraph_database(path: Path) -> bool:
     return (path / "CURRENT").is_file() and (path / "IDENTITY").is_file()
 
 
+def check_location(location: Path) -> None:
+    """Refuse a database folder that would mix with other files: missing, empty or a database only."""
+    location = Path(location)
+    if location.exists() and not location.is_dir():
+        raise Refused(f"{location} is not a folder")
+    if location.is_dir() and any(location.iterdir()) and not _is_oxigraph_database(location):
+        raise Refused(f"{location} is neither empty nor an Oxigraph database: refusing to write into it")
+
+
 class OxigraphServer:
     """An Oxigraph SPARQL server on the loopback interface; use as a context manager.
 
@@ -313,10 +326,7 @@ class OxigraphServer:
             self.location = Path(tempfile.mkdtemp(prefix=f"{_TMP_PREFIX}{os.getpid()}-"))
             return
         assert self.location is not None
-        if self.location.exists() and not self.location.is_dir():
-            raise ServerError(f"{self.location} is not a folder")
-        if self.location.is_dir() and any(self.location.iterdir()) and not _is_oxigraph_database(self.location):
-            raise ServerError(f"{self.location} is neither empty nor an Oxigraph database: refusing to write into it")
+        check_location(self.location)
         self.location.mkdir(parents=True, exist_ok=True)
         # One exo-onto at a time per database: loading into a folder another server reads is
         # undefined behaviour for Oxigraph's read-only mode. The lock lives as long as this server.
@@ -327,7 +337,7 @@ class OxigraphServer:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             os.close(fd)
-            raise ServerError(f"{self.location} is in use by another exo-onto server") from None
+            raise Refused(f"{self.location} is in use by another exo-onto server") from None
         self._lock_fd = fd
 
     def _run_tool(self, args: list[str], what: str, data: bytes | None = None) -> None:

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import click
 
+from .. import serving
 from ..loading import TurtleError, load_graph
 from ..querying import QueryError
-from ..serving import DEFAULT_QUERY_TIMEOUT, OxigraphServer, PortInUseError, port_in_use, valid_seconds
+from ..serving import OxigraphServer, PortInUseError, Refused
 
 
 def _stop_on_signal(*_: object) -> None:
@@ -20,7 +21,7 @@ def _stop_on_signal(*_: object) -> None:
 
 def _seconds(ctx: click.Context, param: click.Parameter, value: float) -> float:
     try:
-        return valid_seconds(value)
+        return serving.valid_seconds(value)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
 
@@ -44,8 +45,9 @@ def _say(text: str, err: bool = False) -> None:
               help="Also accept SPARQL updates and Graph Store writes. Unsafe: any local process, and any web "
                    "page open in your browser, can then change or delete the data and make the server fetch "
                    "URLs (SPARQL LOAD).")
-@click.option("--query-timeout", type=float, default=DEFAULT_QUERY_TIMEOUT, show_default=True, metavar="SECONDS",
-              callback=_seconds, help="Server-side limit for one query (whole seconds, rounded up; at most a day).")
+@click.option("--query-timeout", type=float, default=serving.DEFAULT_QUERY_TIMEOUT, show_default=True,
+              metavar="SECONDS", callback=_seconds,
+              help="Server-side limit for one query (whole seconds, rounded up; at most a day).")
 def command(port: int, location: Path | None, writable: bool, query_timeout: float) -> None:
     """Start an Oxigraph SPARQL server on 127.0.0.1 with the graph loaded, print its URL, serve until Ctrl-C.
 
@@ -55,7 +57,8 @@ def command(port: int, location: Path | None, writable: bool, query_timeout: flo
     server stops with this command: Ctrl-C, SIGTERM, SIGHUP, and on Linux even kill -9.
 
     Exit status: 0 stopped by Ctrl-C/SIGTERM/SIGHUP; 1 the graph does not load or the server
-    fails; 2 usage error, including a --port somebody else already listens on.
+    fails; 2 usage error, including a --port somebody else already listens on and a --location
+    that is neither empty nor an Oxigraph database, or is served by another exo-onto.
     """
     handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     for sig in (signal.SIGTERM, signal.SIGHUP):
@@ -63,9 +66,11 @@ def command(port: int, location: Path | None, writable: bool, query_timeout: flo
     server: OxigraphServer | None = None
     status = 0
     try:
-        if port and port_in_use(port):  # before loading anything, and never talk to that server
+        if port and serving.port_in_use(port):  # before loading anything, and never talk to that server
             raise PortInUseError(f"port {port} on 127.0.0.1 is already in use by another program; "
                                  "choose another --port, or --port 0 for any free port")
+        if location is not None:
+            serving.check_location(location)
         graph = load_graph()
         n = len(graph)
         server = OxigraphServer(location=location, port=port, data=graph, writable=writable,
@@ -89,7 +94,7 @@ def command(port: int, location: Path | None, writable: bool, query_timeout: flo
         status = 1
     except KeyboardInterrupt:
         _say("stopping")
-    except PortInUseError as exc:
+    except Refused as exc:  # a taken port, a --location that is not ours: nothing was done
         _say(f"error: {exc}", err=True)
         status = 2
     except (QueryError, TurtleError) as exc:
