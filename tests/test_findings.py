@@ -24,7 +24,9 @@ PREDICATES = {
     "hasStorageRequirement", "hasOpenProblem", "hasResearchDirection",
 )}
 NEEDS_DIRECTION = {OBO.RO_0002213, OBO.RO_0002212, OBO.RO_0002436, M.affects}
-EVIDENCE = {OBO[x] for x in ("ECO_0007119", "ECO_0007122", "ECO_0000304", "ECO_0000303", "ECO_0006185")}
+# The evidence policy (docs/curation.md): the evidence of every finding is the review's statement -- cited
+# (ECO:0000304), uncited (ECO:0000303) or its own inference (ECO:0006185). The cited study's design is context.
+EVIDENCE = {OBO[x] for x in ("ECO_0000304", "ECO_0000303", "ECO_0006185")}
 
 # Parts of the source that state no claim: title, authors, affiliation, headings (typed from the source).
 NOT_CLAIMS = [

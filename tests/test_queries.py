@@ -105,9 +105,9 @@ def test_marker_parameter_mmp13(store):
     # 1.3: 可以推测 … AD-MSC-Exo 降低 MMP-13 的表达 (the review's inference after [27]).
     result = run("marker-across-studies", store, marker="HGNC:7159")
     assert rows(result) == {
-        ("24", "1.2", "CL:0002540", "mscexo:prep-24-bmsc-exo", "mscexo:Decreased", "ECO:0007122"),
-        ("24", "1.2", "CL:0002540", "mscexo:prep-24-bmsc-mp", "mscexo:Decreased", "ECO:0007122"),
-        ("27", "1.3", "", "mscexo:ADMSCExosome", "mscexo:Decreased", "ECO:0006185"),
+        ("24", "1.2", "CL:0002540", "mscexo:prep-24-bmsc-exo", "mscexo:Decreased", "ECO:0000304", "OBI:0001285"),
+        ("24", "1.2", "CL:0002540", "mscexo:prep-24-bmsc-mp", "mscexo:Decreased", "ECO:0000304", "OBI:0001285"),
+        ("27", "1.3", "", "mscexo:ADMSCExosome", "mscexo:Decreased", "ECO:0006185", ""),
     }
 
 
