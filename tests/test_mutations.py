@@ -1,0 +1,192 @@
+"""Mutation test of the shapes: learn what is always true of the real graph, break it on one node, and
+ask whether validation (the fast path) reports a new violation.
+
+Invariants are learnt per kind of node: the instances of each class the graph uses, and the named
+subclasses of each class (the miRNA terms, the cell types, …), over at least three nodes:
+
+* ``required``: every node of the kind has the property (mutation: drop it);
+* ``single``: no node has two values (mutation: add a second one);
+* ``class``: every value is typed with the class (mutation: point it at a node of another kind);
+* ``datatype``: every value is a literal of that datatype (mutation: the same text, another datatype);
+* ``lang``: every value has a language tag (mutation: drop the tag).
+
+Notes, comments, synonyms and mappings are free text: whether a node has them, and how many, is
+never taken for an invariant (their language tag is). What is deliberately not a rule is allow-listed
+with the reason in ``data/mutation-allowlist.tsv``. The sample is drawn with a fixed seed, and the
+score is printed.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from rdflib import BNode, Graph, Literal, Node, URIRef
+from rdflib.namespace import OWL, RDF, RDFS, XSD
+
+from exo_onto import load_graph
+from exo_onto.validation import load_shapes, validate_graph
+from exo_onto.validation_report import shorten
+
+ALLOWLIST = Path(__file__).parent / "data" / "mutation-allowlist.tsv"
+SEED = 20261201
+MIN_SUPPORT = 3
+#: Types every node has, or that say nothing about what a node is.
+_GENERIC = {OWL.NamedIndividual, OWL.Class, OWL.Thing, RDFS.Resource, OWL.ObjectProperty, OWL.DatatypeProperty,
+            OWL.AnnotationProperty, OWL.Ontology, OWL.Restriction, OWL.AllDisjointClasses, RDFS.Class}
+#: Free text and mappings: optional and repeatable by design (a term may have no note, or three), so
+#: their presence and count are never invariants; their form (a language tag) still is.
+_FREE_TEXT = {URIRef("http://www.w3.org/2004/02/skos/core#" + n) for n in ("editorialNote", "changeNote", "exactMatch", "closeMatch",
+                                                                             "relatedMatch")} \
+    | {RDFS.comment, URIRef("http://www.geneontology.org/formats/oboInOwl#hasExactSynonym")}
+#: Properties that describe the graph's structure rather than a node: changing them is reasoning's job.
+_STRUCTURAL = {RDF.type, RDFS.subClassOf, OWL.equivalentClass, OWL.disjointWith, RDFS.subPropertyOf,
+               RDFS.domain, RDFS.range, OWL.inverseOf}
+
+
+@dataclass(frozen=True)
+class Invariant:
+    kind: str  # "Finding" (instances of) or "subclass of obo:SO_0000276"
+    prop: URIRef
+    rule: str  # required, single, class, datatype, lang
+    detail: str = ""  # the class or datatype
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return self.kind, shorten(str(self.prop)), self.rule
+
+
+def _kinds(g: Graph) -> dict[str, set[Node]]:
+    kinds: dict[str, set[Node]] = defaultdict(set)
+    for node, cls in g.subject_objects(RDF.type):
+        if cls not in _GENERIC and isinstance(cls, URIRef):
+            kinds[shorten(str(cls))].add(node)
+    for node, parent in g.subject_objects(RDFS.subClassOf):
+        if isinstance(node, URIRef) and isinstance(parent, URIRef) and parent not in _GENERIC:
+            kinds[f"subclass of {shorten(str(parent))}"].add(node)
+    return {k: v for k, v in kinds.items() if len(v) >= MIN_SUPPORT}
+
+
+def _types(g: Graph, node: Node) -> set[Node]:
+    return set(g.objects(node, RDF.type)) - _GENERIC
+
+
+def invariants(g: Graph, kinds: dict[str, set[Node]]) -> Iterator[tuple[Invariant, list[Node]]]:
+    """Each invariant with the nodes that carry it (the ones a mutation may break)."""
+    for kind, nodes in sorted(kinds.items()):
+        props = {p for n in nodes for p in g.predicates(n)} - _STRUCTURAL
+        for p in sorted(props):
+            having = sorted((n for n in nodes if (n, p, None) in g), key=str)
+            values = [v for n in having for v in g.objects(n, p)]
+            if len(having) == len(nodes) and p not in _FREE_TEXT:
+                yield Invariant(kind, p, "required"), having
+            if len(having) >= 2 and p not in _FREE_TEXT and all(len(list(g.objects(n, p))) == 1 for n in having):
+                yield Invariant(kind, p, "single"), having
+            if values and all(isinstance(v, Literal) for v in values):
+                if all(v.language for v in values):
+                    yield Invariant(kind, p, "lang"), having
+                datatypes = {v.datatype for v in values}
+                if len(datatypes) == 1 and None not in datatypes and not any(v.language for v in values):
+                    yield Invariant(kind, p, "datatype", str(datatypes.pop())), having
+            elif values and all(isinstance(v, (URIRef, BNode)) for v in values):
+                shared = set.intersection(*(_types(g, v) for v in values))
+                for cls in sorted(shared, key=str):
+                    yield Invariant(kind, p, "class", str(cls)), having
+
+
+def mutations(g: Graph, inv: Invariant, node: Node) -> Iterator[tuple[list, list]]:
+    """(triples to remove, triples to add) that break ``inv`` on ``node``."""
+    values = list(g.objects(node, inv.prop))
+    if inv.rule == "required":
+        yield [(node, inv.prop, v) for v in values], []
+    elif inv.rule == "single":
+        v = values[0]
+        if isinstance(v, Literal) and isinstance(v.value, (int, float, Decimal)) and not isinstance(v.value, bool):
+            other: Node = Literal(v.value + 1, datatype=v.datatype)
+        elif isinstance(v, Literal):
+            other = Literal(f"{v} (second)", lang=v.language, datatype=v.datatype)
+        else:
+            other = URIRef(f"{v}-second")
+        if isinstance(other, URIRef):
+            for t in g.objects(v, RDF.type):
+                yield [], [(node, inv.prop, other), (other, RDF.type, t)]
+            return
+        yield [], [(node, inv.prop, other)]
+    elif inv.rule == "lang":
+        v = values[0]
+        yield [(node, inv.prop, v)], [(node, inv.prop, Literal(str(v)))]
+    elif inv.rule == "datatype":
+        v = values[0]
+        wrong = Literal(str(v), lang="en") if v.datatype == XSD.string else Literal(str(v))
+        yield [(node, inv.prop, v)], [(node, inv.prop, wrong)]
+    elif inv.rule == "class":
+        v = values[0]
+        stranger = URIRef("https://w3id.org/exo-onto/mutant")
+        yield [(node, inv.prop, v)], [(node, inv.prop, stranger), (stranger, RDF.type, OWL.Thing)]
+
+
+def _violations(g: Graph, shapes: Graph) -> set[tuple]:
+    report = validate_graph(g, shapes=shapes)
+    return {(r.focus_iri, r.path, r.shape, r.constraint) for r in report.violations}
+
+
+def _allowlist() -> dict[tuple[str, str, str], str]:
+    with open(ALLOWLIST, encoding="utf-8") as fh:
+        return {(r["kind"], r["property"], r["rule"]): r["why"] for r in csv.DictReader(fh, delimiter="\t")}
+
+
+@pytest.fixture(scope="module")
+def outcome():
+    g, shapes = load_graph(), load_shapes()
+    baseline = _violations(g, shapes)
+    assert baseline == set()
+    rng = random.Random(SEED)
+    caught, missed = [], []
+    for inv, nodes in invariants(g, _kinds(g)):
+        for node in rng.sample(nodes, 1):
+            for remove, add in mutations(g, inv, node):
+                for t in remove:
+                    g.remove(t)
+                for t in add:
+                    g.add(t)
+                try:
+                    new = _violations(g, shapes) - baseline
+                finally:
+                    for t in add:
+                        g.remove(t)
+                    for t in remove:
+                        g.add(t)
+                (caught if new else missed).append((inv, node))
+    return caught, missed
+
+
+def test_every_mutation_of_an_invariant_is_caught(outcome):
+    caught, missed = outcome
+    allowed = _allowlist()
+    total = len(caught) + len(missed)
+    print(f"\nmutation score: {len(caught)} of {total} caught ({100 * len(caught) / total:.1f} %); "
+          f"{sum(1 for inv, _ in missed if inv.key in allowed)} missed on the allow-list")
+    unexpected = sorted({(*inv.key, inv.detail) for inv, _ in missed if inv.key not in allowed})
+    assert unexpected == [], "invariants no shape holds (add a shape, or allow-list them with a reason)"
+    assert len(caught) >= 0.95 * total
+    assert total > 100
+
+
+def test_the_allowlist_names_only_real_invariants_that_are_missed(outcome):
+    _, missed = outcome
+    stale = set(_allowlist()) - {inv.key for inv, _ in missed}
+    assert stale == set(), "allow-listed invariants that are now caught, or no longer exist"
+
+
+def test_the_readme_states_the_score(outcome):
+    caught, missed = outcome
+    text = " ".join((Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8").split())
+    m = re.search(r"mutation score (\d+) of (\d+)", text)
+    assert m and (int(m.group(1)), int(m.group(2))) == (len(caught), len(caught) + len(missed))
