@@ -43,8 +43,8 @@ _GENERIC = {OWL.NamedIndividual, OWL.Class, OWL.Thing, RDFS.Resource, OWL.Object
             OWL.AnnotationProperty, OWL.Ontology, OWL.Restriction, OWL.AllDisjointClasses, RDFS.Class}
 #: Free text and mappings: optional and repeatable by design (a term may have no note, or three), so
 #: their presence and count are never invariants; their form (a language tag) still is.
-_FREE_TEXT = {URIRef("http://www.w3.org/2004/02/skos/core#" + n) for n in ("editorialNote", "changeNote", "exactMatch", "closeMatch",
-                                                                             "relatedMatch")} \
+_SKOS = "http://www.w3.org/2004/02/skos/core#"
+_FREE_TEXT = {URIRef(_SKOS + n) for n in ("editorialNote", "changeNote", "exactMatch", "closeMatch", "relatedMatch")} \
     | {RDFS.comment, URIRef("http://www.geneontology.org/formats/oboInOwl#hasExactSynonym")}
 #: Properties that describe the graph's structure rather than a node: changing them is reasoning's job.
 _STRUCTURAL = {RDF.type, RDFS.subClassOf, OWL.equivalentClass, OWL.disjointWith, RDFS.subPropertyOf,
