@@ -131,12 +131,42 @@ _RL_PREFIXES = """PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX owl: <http://www.w3.org/2002/07/owl#>
 """
-#: The triples of everything that is not an individual (classes, properties, axioms, the header).
-_TBOX = _RL_PREFIXES + """SELECT ?s ?p ?o WHERE {
-    ?s ?p ?o .
-    MINUS { ?s a owl:NamedIndividual }
-    MINUS { ?s a ?c . ?c a owl:Class }
+#: Subjects whose triples are TBox: declared classes, properties, class expressions and the ontology
+#: header, and whatever states a class or property axiom. Untyped instance data is never TBox.
+_TBOX_SUBJECTS = _RL_PREFIXES + """SELECT DISTINCT ?s WHERE {
+    { VALUES ?kind { owl:Class rdfs:Class owl:ObjectProperty owl:DatatypeProperty owl:AnnotationProperty
+                     rdf:Property owl:Ontology owl:Restriction owl:AllDisjointClasses owl:AllDisjointProperties
+                     rdfs:Datatype owl:FunctionalProperty owl:InverseFunctionalProperty owl:TransitiveProperty
+                     owl:SymmetricProperty owl:AsymmetricProperty owl:ReflexiveProperty owl:IrreflexiveProperty }
+      ?s a ?kind }
+    UNION { VALUES ?axiom { rdfs:subClassOf owl:equivalentClass owl:disjointWith rdfs:subPropertyOf rdfs:domain
+                            rdfs:range owl:inverseOf owl:propertyChainAxiom owl:equivalentProperty
+                            owl:propertyDisjointWith owl:disjointUnionOf owl:hasKey }
+            ?s ?axiom ?o }
 }"""
+
+
+def tbox_graph(loaded) -> Graph:
+    """The TBox of a loaded store: every triple of a class, property, axiom or the ontology header, and of
+    the blank nodes (class expressions, lists) they reach. Instance data, typed or not, stays out."""
+    import pyoxigraph as ox
+
+    from .query_results import ox_to_rdflib
+
+    store, default = loaded.store, ox.DefaultGraph()
+    todo = [r["s"] for r in store.query(_TBOX_SUBJECTS)]
+    seen, tbox = set(todo), Graph()
+    while todo:
+        subject = todo.pop()
+        for q in store.quads_for_pattern(subject, None, None, default):
+            value = loaded.as_written(q.subject, q.predicate, q.object)
+            tbox.add((ox_to_rdflib(q.subject), ox_to_rdflib(q.predicate), ox_to_rdflib(value)))
+            if isinstance(q.object, ox.BlankNode) and q.object not in seen:
+                seen.add(q.object)
+                todo.append(q.object)
+    return tbox
+
+
 #: cax-dw / cax-adc: an individual in two disjoint classes, its types closed under the hierarchy.
 _DISJOINT = _RL_PREFIXES + """SELECT DISTINCT ?x ?c ?d WHERE {
     { ?c owl:disjointWith ?d } UNION { ?d owl:disjointWith ?c }
@@ -184,12 +214,7 @@ def reason_store(loaded, mode: str = "auto", java: str | None = None) -> Reasone
         raise ValueError(f"reasoning mode must be auto, full or tbox, not {mode!r}")
     if mode == "full" or (mode == "auto" and loaded.triples <= FULL_REASONING_MAX_TRIPLES):
         return reason(loaded.to_graph(), java=java)
-    from .query_results import ox_to_rdflib
-
-    tbox = Graph()
-    for r in loaded.store.query(_TBOX):
-        value = loaded.as_written(r["s"], r["p"], r["o"])
-        tbox.add((ox_to_rdflib(r["s"]), ox_to_rdflib(r["p"]), ox_to_rdflib(value)))
+    tbox = tbox_graph(loaded)
     report = reason(tbox, java=java)
     clashes = _abox_clashes(loaded, report.inferred_superclasses) if report.consistent else []
     report.reasoner = f"{report.reasoner} on the TBox, OWL 2 RL rules on the ABox"
