@@ -79,6 +79,8 @@ def from_oxigraph(raw) -> QueryResult:
 def _json_term(b: dict | None) -> Node | None:
     if b is None:
         return None
+    if not isinstance(b, dict) or not isinstance(b.get("type"), str) or not isinstance(b.get("value"), str):
+        raise ValueError(f"a binding needs a string 'type' and 'value', got {json.dumps(b, ensure_ascii=True)[:120]}")
     kind, value = b["type"], b["value"]
     if kind == "uri":
         return URIRef(value)
@@ -93,11 +95,14 @@ def _json_term(b: dict | None) -> Node | None:
 
 
 def from_sparql_json(doc: dict) -> QueryResult:
-    """SPARQL 1.1 Query Results JSON -> :class:`QueryResult`."""
-    if "boolean" in doc:
-        return QueryResult("ask", (), [], bool(doc["boolean"]))
-    cols = tuple(doc["head"]["vars"])
-    rows = [tuple(_json_term(b.get(c)) for c in cols) for b in doc["results"]["bindings"]]
+    """SPARQL 1.1 Query Results JSON -> :class:`QueryResult`; a malformed document is a ``ValueError``."""
+    try:
+        if "boolean" in doc:
+            return QueryResult("ask", (), [], bool(doc["boolean"]))
+        cols = tuple(doc["head"]["vars"])
+        rows = [tuple(_json_term(b.get(c)) for c in cols) for b in doc["results"]["bindings"]]
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise ValueError(f"not SPARQL 1.1 JSON results (missing or wrong {exc})") from None
     return QueryResult("select", cols, rows)
 
 
@@ -121,6 +126,19 @@ def _plain(t: Node | None) -> Node | None:
 
 
 # --- text forms ------------------------------------------------------------------------------
+
+#: Control characters other than tab and line feed: C0, DEL and C1 (ESC starts a terminal escape sequence).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def escape_controls(text: str, style: str = "x") -> str:
+    """``text`` with every control character written out (``\\x1b``), so a value cannot drive the terminal.
+
+    ``style="u"`` writes ``\\u001B``, the escape Turtle and JSON strings understand (lossless there).
+    """
+    if style == "u":
+        return _CONTROL.sub(lambda m: f"\\u{ord(m.group(0)):04X}", text)
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
 
 def _prefixed(iri: str) -> str:
     short = curie(iri)
@@ -160,7 +178,8 @@ def to_table(result: QueryResult) -> str:
         return "true" if result.boolean else "false"
     if result.kind == "graph":
         return to_turtle(result)
-    cells = [[cell(t) for t in row] for row in result.rows]
+    # Whitespace runs become one space (a cell is one line); any other control character is shown escaped.
+    cells = [[escape_controls(" ".join(cell(t).split())) for t in row] for row in result.rows]
     widths = [max([len(c)] + [_width(r[i]) for r in cells]) for i, c in enumerate(result.columns)]
     lines = ["  ".join(_pad(c, w) for c, w in zip(result.columns, widths, strict=True)).rstrip()]
     lines.append("  ".join("-" * w for w in widths))
@@ -181,13 +200,16 @@ def _pad(s: str, width: int) -> str:
     return s + " " * (width - _width(s))
 
 
-def to_csv(result: QueryResult) -> str:
+def to_csv(result: QueryResult, escape: bool = False) -> str:
+    """CSV, values exactly as in the graph; ``escape`` writes control characters out (for a terminal)."""
+    if result.kind == "graph":
+        raise ValueError("csv is for SELECT and ASK queries; use ttl or json for CONSTRUCT and DESCRIBE")
     if result.kind != "select":
         return to_table(result)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(result.columns)
-    w.writerows([cell(t) for t in row] for row in result.rows)
+    w.writerows([escape_controls(cell(t)) if escape else cell(t) for t in row] for row in result.rows)
     return buf.getvalue().rstrip("\n")
 
 
@@ -205,21 +227,29 @@ def _json_binding(t: Node) -> dict:
 
 
 def to_json(result: QueryResult) -> str:
-    """SPARQL 1.1 JSON results (full IRIs); a graph as JSON-LD."""
+    """SPARQL 1.1 JSON results (full IRIs); a graph as JSON-LD. Control characters are JSON escapes."""
     if result.kind == "graph":
-        return result.graph.serialize(format="json-ld", indent=2)
+        return escape_controls(result.graph.serialize(format="json-ld", indent=2), "u")
     if result.kind == "ask":
         return json.dumps({"head": {}, "boolean": bool(result.boolean)})
     bindings = [{c: _json_binding(t) for c, t in zip(result.columns, row, strict=True) if t is not None}
                 for row in result.rows]
-    return json.dumps({"head": {"vars": list(result.columns)}, "results": {"bindings": bindings}},
-                      ensure_ascii=False, indent=2)
+    # json escapes C0 itself; DEL and C1 would reach the terminal raw with ensure_ascii=False.
+    return escape_controls(json.dumps({"head": {"vars": list(result.columns)}, "results": {"bindings": bindings}},
+                                      ensure_ascii=False, indent=2), "u")
 
 
 def to_turtle(result: QueryResult) -> str:
+    """Turtle; a control character in a literal is written as a ``\\u`` escape (the same string, and safe to print)."""
     if result.kind != "graph":
         raise ValueError("ttl is for CONSTRUCT and DESCRIBE queries; use table, csv or json")
-    return bind_prefixes(result.graph).serialize(format="longturtle").rstrip("\n")
+    return escape_controls(bind_prefixes(result.graph).serialize(format="longturtle").rstrip("\n"), "u")
+
+
+def formats_for(kind: str) -> tuple[str, ...]:
+    """The ``--format`` values that can show an answer of ``kind`` (select, ask or graph)."""
+    return {"select": ("table", "csv", "json"), "ask": ("table", "csv", "json"),
+            "graph": ("table", "json", "ttl")}[kind]
 
 
 FORMATTERS = {"table": to_table, "csv": to_csv, "json": to_json, "ttl": to_turtle}

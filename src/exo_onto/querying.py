@@ -14,9 +14,13 @@ projected variables): every engine, embedded or remote, then evaluates the very 
 
 from __future__ import annotations
 
+import http.client
 import re
 import socket
+import threading
 import urllib.error
+import urllib.parse
+import urllib.request
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,11 +29,29 @@ import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
+from .loading import Files, as_paths, load_store
 from .namespaces import OBO, OBO_PREFIXES, PREFIXES
 from .paths import ontology_files, queries_dir
-from .query_results import QueryResult, from_oxigraph, from_sparql_json
-from .sparql_text import BAD_IRI, QueryError, QuerySyntaxError, check_text, strip_comments, with_values
-from .store import oxigraph_store
+from .query_results import QueryResult, escape_controls, from_oxigraph
+from .sparql_text import (
+    BAD_IRI,
+    AnswerTooLarge,
+    QueryError,
+    QuerySyntaxError,
+    QueryTimeout,
+    check_text,
+    strip_comments,
+    with_values,
+)
+from .store import (
+    DEFAULT_MAX_BYTES,
+    DEFAULT_TIMEOUT,
+    Deadline,
+    check_limits,
+    oxigraph_store,
+    query_with_deadline,
+    size_text,
+)
 
 PARAM_KINDS = ("iri", "literal", "integer", "decimal")
 _CURIE_ALIASES = {"HGNC": PREFIXES["hgnc"], "NCBIGene": PREFIXES["ncbigene"], "EFO": PREFIXES["efo"] + "EFO_"}
@@ -200,26 +222,40 @@ def check_syntax(query: StoredQuery) -> None:
 
 # --- running ---------------------------------------------------------------------------------
 
-def embedded_store(files: Iterable[Path] | None = None, graph: Graph | None = None) -> ox.Store:
-    """An in-memory pyoxigraph store holding the project's graph (or ``graph``)."""
+def embedded_store(files: Files | None = None, graph: Graph | None = None) -> ox.Store:
+    """An in-memory pyoxigraph store holding the project's graph (or ``files``, or ``graph``).
+
+    Files are read by the loader ``check`` uses (:func:`exo_onto.loading.load_store`), so every
+    command agrees on what parses and a broken file is one :class:`TurtleError`, ``FILE:LINE: what``.
+    """
     if graph is not None:
         return oxigraph_store(graph)
-    store = ox.Store()
-    for path in files if files is not None else ontology_files():
-        store.load(path=str(path), format=ox.RdfFormat.TURTLE, base_iri=Path(path).resolve().as_uri())
-    return store
+    paths = as_paths(files)
+    return load_store(paths if paths is not None else ontology_files()).store
 
 
-def run_embedded(query: StoredQuery, bindings: Mapping[str, Node] | None = None,
-                 store: ox.Store | None = None) -> QueryResult:
-    """Run on pyoxigraph (the project's graph unless ``store`` is given)."""
+def run_embedded(query: StoredQuery, bindings: Mapping[str, Node] | None = None, store: ox.Store | None = None,
+                 timeout: float | None = None, max_bytes: int | None = None) -> QueryResult:
+    """Run on pyoxigraph (the project's graph unless ``store`` is given).
+
+    Without ``timeout`` and ``max_bytes`` the query runs in this process (the check's stored queries,
+    which are known to be quick). With either, it runs in a child process that is killed at the
+    deadline, when the answer passes ``max_bytes`` or on Ctrl-C (:func:`exo_onto.store.query_with_deadline`),
+    since an Oxigraph query cannot be interrupted from Python.
+    """
     check_syntax(query)
     store = store if store is not None else embedded_store()
-    try:
-        raw = store.query(with_values(query.text, bindings or {}))
-    except (SyntaxError, OSError, ValueError) as exc:
-        raise QueryError(f"{query.path}: {' '.join(str(exc).split())}") from None
-    return from_oxigraph(raw)
+    text = with_values(query.text, bindings or {})
+    if timeout is None and max_bytes is None:
+        try:
+            raw = store.query(text)
+        except (SyntaxError, OSError, ValueError) as exc:
+            raise QueryError(f"{query.path}: {' '.join(str(exc).split())}") from None
+        return from_oxigraph(raw)
+    kind, body = query_with_deadline(store, text, timeout, max_bytes)
+    if kind == "results":
+        return _parse_answer("the embedded store", RESULT_TYPES["application/sparql-results+json"], body)
+    return _parse_answer("the embedded store", GRAPH_TYPES["application/n-triples"], body)
 
 
 def run_rdflib(query: StoredQuery, graph: Graph, bindings: Mapping[str, Node] | None = None) -> QueryResult:
@@ -230,36 +266,184 @@ def run_rdflib(query: StoredQuery, graph: Graph, bindings: Mapping[str, Node] | 
     return from_rdflib(graph.query(with_values(query.text, bindings or {})))
 
 
+#: Answer media types read for SELECT and ASK, and for CONSTRUCT and DESCRIBE.
+RESULT_TYPES = {
+    "application/sparql-results+json": ox.QueryResultsFormat.JSON, "application/json": ox.QueryResultsFormat.JSON,
+    "application/sparql-results+xml": ox.QueryResultsFormat.XML, "application/xml": ox.QueryResultsFormat.XML,
+    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
+}
+GRAPH_TYPES = {
+    "text/turtle": ox.RdfFormat.TURTLE, "application/turtle": ox.RdfFormat.TURTLE,
+    "application/x-turtle": ox.RdfFormat.TURTLE, "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "text/plain": ox.RdfFormat.N_TRIPLES, "application/rdf+xml": ox.RdfFormat.RDF_XML,
+    "application/ld+json": ox.RdfFormat.JSON_LD, "text/n3": ox.RdfFormat.N3,
+    "application/trig": ox.RdfFormat.TRIG, "application/n-quads": ox.RdfFormat.N_QUADS,
+}
+_ACCEPT_RESULTS = "application/sparql-results+json, application/sparql-results+xml;q=0.8, " \
+                  "text/tab-separated-values;q=0.5"
+_ACCEPT_GRAPH = "text/turtle, application/n-triples;q=0.9, application/rdf+xml;q=0.5, application/ld+json;q=0.4"
+
+
+def check_endpoint(endpoint: str) -> None:
+    """Refuse an endpoint that is not an http(s) URL before anything is sent."""
+    parts = urllib.parse.urlsplit(endpoint)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise QueryError(f"the endpoint must be an http:// or https:// URL, not {endpoint!r}")
+
+
 def run_remote(query: StoredQuery, endpoint: str, bindings: Mapping[str, Node] | None = None,
-               timeout: float = 60.0) -> QueryResult:
-    """Run on any SPARQL 1.1 endpoint (SPARQL protocol, POST), parameters as a VALUES block."""
-    from SPARQLWrapper import JSON, POST, TURTLE, SPARQLWrapper
+               timeout: float = DEFAULT_TIMEOUT, max_bytes: int | None = DEFAULT_MAX_BYTES) -> QueryResult:
+    """Run on any SPARQL 1.1 endpoint (SPARQL protocol, POST), parameters as a VALUES block.
 
+    ``timeout`` is a total deadline (connecting, the server's work, every byte of the answer), not a
+    limit per socket read: an endpoint that trickles its answer is stopped all the same. An answer
+    larger than ``max_bytes`` is refused as soon as it passes the cap, before it fills the memory.
+    """
     check_syntax(query)
-    client = SPARQLWrapper(endpoint)
-    client.setMethod(POST)
-    client.setTimeout(int(max(1, timeout)))
-    client.setQuery(with_values(query.text, bindings or {}))
+    check_endpoint(endpoint)
+    check_limits(timeout, max_bytes)
     graph_form = query.form in ("CONSTRUCT", "DESCRIBE")
-    client.setReturnFormat(TURTLE if graph_form else JSON)
-    try:
-        response = client.query()
-        body = response.response.read()
-    except Exception as exc:  # SPARQLWrapper and urllib raise many unrelated types
-        raise QueryError(describe_http_error(endpoint, exc, timeout)) from None
-    if graph_form:
-        g = Graph()
-        try:
-            g.parse(data=body, format="turtle")
-        except Exception as exc:
-            raise QueryError(f"endpoint {endpoint} sent Turtle that does not parse: {exc}") from None
-        return QueryResult("graph", (), [], None, g)
-    import json
+    data = urllib.parse.urlencode({"query": with_values(query.text, bindings or {})}).encode("utf-8")
+    request = urllib.request.Request(endpoint, data=data, method="POST", headers={
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Accept": _ACCEPT_GRAPH if graph_form else _ACCEPT_RESULTS,
+        "User-Agent": "exo-onto (SPARQL 1.1 protocol)",
+    })
+    media_type, body = http_exchange(request, endpoint, timeout, max_bytes)
+    if media_type in RESULT_TYPES or media_type in GRAPH_TYPES:
+        fmt = RESULT_TYPES.get(media_type) or GRAPH_TYPES[media_type]
+    elif not media_type:
+        fmt = ox.RdfFormat.TURTLE if graph_form else ox.QueryResultsFormat.JSON
+    else:
+        wanted = "RDF" if graph_form else "SPARQL results"
+        raise QueryError(f"endpoint {endpoint} answered {media_type}, not {wanted}"
+                         + (" (is it a SPARQL query endpoint?)" if "html" in media_type else ""))
+    return _parse_answer(f"endpoint {endpoint}", fmt, body)
 
+
+def _parse_answer(source: str, fmt: ox.QueryResultsFormat | ox.RdfFormat, body: bytes) -> QueryResult:
+    """The answer ``source`` sent, parsed (lazily: one row at a time, so Ctrl-C is seen at once)."""
     try:
-        return from_sparql_json(json.loads(body))
-    except ValueError as exc:
-        raise QueryError(f"endpoint {endpoint} did not send SPARQL JSON results: {exc}") from None
+        if isinstance(fmt, ox.QueryResultsFormat):
+            return from_oxigraph(ox.parse_query_results(input=body, format=fmt))
+        return from_oxigraph(ox.parse(input=body, format=fmt))
+    except (SyntaxError, ValueError, MemoryError) as exc:
+        raise QueryError(f"{source} sent {fmt.name} that does not parse: {_one_line(str(exc))}") from None
+
+
+class _Watchdog:
+    """Shuts the request's sockets at the deadline, so no blocked read outlives it (a trickle included)."""
+
+    def __init__(self, deadline: Deadline) -> None:
+        self.deadline = deadline
+        self.fired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer: threading.Timer | None = None
+
+    def __enter__(self) -> _Watchdog:
+        left = self.deadline.left()
+        if left is not None:
+            self._timer = threading.Timer(left, self._fire)
+            self._timer.daemon = True
+            self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+
+    def register(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sockets.append(sock)
+            fired = self.fired
+        if fired:
+            _shut(sock)
+
+    def _fire(self) -> None:
+        with self._lock:
+            self.fired = True
+            sockets = list(self._sockets)
+        for sock in sockets:
+            _shut(sock)
+
+
+def _shut(sock: socket.socket) -> None:
+    try:
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)  # the plain socket's, also under TLS
+    except OSError:
+        pass
+
+
+def _opener(watchdog: _Watchdog) -> urllib.request.OpenerDirector:
+    """urllib as usual (proxies from the environment, redirects), every connection under ``watchdog``."""
+
+    class _HTTP(http.client.HTTPConnection):
+        def connect(self) -> None:
+            super().connect()
+            watchdog.register(self.sock)
+
+    class _HTTPS(http.client.HTTPSConnection):
+        def connect(self) -> None:
+            super().connect()
+            watchdog.register(self.sock)
+
+    class _HTTPHandler(urllib.request.HTTPHandler):
+        def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+            return self.do_open(_HTTP, req)
+
+    class _HTTPSHandler(urllib.request.HTTPSHandler):
+        def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+            return self.do_open(_HTTPS, req, context=self._context)
+
+    return urllib.request.build_opener(_HTTPHandler(), _HTTPSHandler())
+
+
+def http_exchange(request: urllib.request.Request, endpoint: str, timeout: float = DEFAULT_TIMEOUT,
+                  max_bytes: int | None = DEFAULT_MAX_BYTES) -> tuple[str, bytes]:
+    """Send ``request``; return the answer's media type and body, all of it within ``timeout`` seconds.
+
+    Raises :class:`QueryTimeout` at the deadline, :class:`AnswerTooLarge` past ``max_bytes``, and a
+    one-line :class:`QueryError` for anything else (unreachable, HTTP status with the server's reason).
+    """
+    check_limits(timeout, max_bytes)
+    deadline = Deadline(timeout)
+    late = QueryTimeout(f"endpoint {endpoint} did not answer within {timeout:g} s (timeout)")
+    with _Watchdog(deadline) as watchdog:
+        try:
+            with _opener(watchdog).open(request, timeout=deadline.left()) as response:
+                media_type = response.headers.get_content_type() if response.headers.get("Content-Type") else ""
+                body = _read_capped(response, deadline, max_bytes, endpoint, late)
+        except QueryError:
+            raise
+        except Exception as exc:  # urllib and http.client raise many unrelated types
+            if watchdog.fired or deadline.passed:
+                raise late from None
+            raise QueryError(describe_http_error(endpoint, exc, timeout)) from None
+        if watchdog.fired:  # the socket was shut: what was read may be cut short
+            raise late
+    return media_type, body
+
+
+def _read_capped(response: http.client.HTTPResponse, deadline: Deadline, max_bytes: int | None, endpoint: str,
+                 late: QueryTimeout) -> bytes:
+    too_large = AnswerTooLarge(f"endpoint {endpoint}: the answer is larger than "
+                               f"{size_text(max_bytes or 0)} (--max-bytes)")
+    announced = response.headers.get("Content-Length", "")
+    if max_bytes is not None and announced.strip().isdigit() and int(announced) > max_bytes:
+        raise too_large
+    chunks: list[bytes] = []
+    total = 0
+    while True:
+        if deadline.passed:
+            raise late
+        chunk = response.read1(1 << 16)
+        if not chunk:
+            return b"".join(chunks)
+        total += len(chunk)
+        if max_bytes is not None and total > max_bytes:
+            raise too_large
+        chunks.append(chunk)
 
 
 def describe_http_error(endpoint: str, exc: BaseException, timeout: float) -> str:
@@ -272,7 +456,7 @@ def describe_http_error(endpoint: str, exc: BaseException, timeout: float) -> st
     if isinstance(exc, urllib.error.HTTPError):
         detail = ""
         try:
-            detail = exc.read().decode("utf-8", "replace")
+            detail = exc.read(8192).decode("utf-8", "replace")  # a reason, not an endless error page
         except Exception:
             pass
         return f"endpoint {endpoint} answered HTTP {exc.code} {exc.reason}: {_one_line(detail) or 'no detail'}"
@@ -282,7 +466,9 @@ def describe_http_error(endpoint: str, exc: BaseException, timeout: float) -> st
         msg = _one_line(str(exc).split("Response:", 1)[-1])
         return f"endpoint {endpoint} answered HTTP {code or '4xx/5xx'}: {msg}"
     if isinstance(exc, urllib.error.URLError) or isinstance(exc, OSError):
-        return f"cannot reach endpoint {endpoint}: {reason or exc}"
+        return f"cannot reach endpoint {endpoint}: {_one_line(str(reason or exc))}"
+    if isinstance(exc, http.client.HTTPException):
+        return f"endpoint {endpoint} broke the HTTP exchange: {type(exc).__name__} {_one_line(str(exc))}".rstrip()
     return f"endpoint {endpoint}: {type(exc).__name__}: {_one_line(str(exc))}"
 
 
@@ -290,30 +476,33 @@ def _one_line(text: str, limit: int = 300) -> str:
     text = text.strip()
     if text.startswith("b'") or text.startswith('b"'):
         text = text[2:-1].replace("\\n", " ")
-    s = " ".join(text.split())
+    s = escape_controls(" ".join(text.split()))
     return s if len(s) <= limit else s[:limit] + "…"
 
 
 @dataclass
 class QueryRun:
-    """What a user asked for: a query, its bound parameters and where to run it."""
+    """What a user asked for: a query, its bound parameters, where to run it and its limits."""
 
     query: StoredQuery
     bindings: dict[str, Node] = field(default_factory=dict)
     endpoint: str | None = None
-    timeout: float = 60.0
+    timeout: float = DEFAULT_TIMEOUT
+    max_bytes: int | None = DEFAULT_MAX_BYTES
 
     def execute(self, store: ox.Store | None = None) -> QueryResult:
+        """Run it: on the endpoint, or on ``store`` (the project's graph by default), under the same limits."""
         if self.endpoint:
-            return run_remote(self.query, self.endpoint, self.bindings, self.timeout)
-        return run_embedded(self.query, self.bindings, store)
+            return run_remote(self.query, self.endpoint, self.bindings, self.timeout, self.max_bytes)
+        return run_embedded(self.query, self.bindings, store, self.timeout, self.max_bytes)
 
 
 def run_query(name_or_file: str | Path, params: Mapping[str, str] | None = None, lang: str | None = None,
-              endpoint: str | None = None, timeout: float = 60.0, store: ox.Store | None = None) -> QueryResult:
-    """Load, bind and run a stored query: the library form of ``exo-onto query``."""
+              endpoint: str | None = None, timeout: float = DEFAULT_TIMEOUT, store: ox.Store | None = None,
+              max_bytes: int | None = DEFAULT_MAX_BYTES) -> QueryResult:
+    """Load, bind and run a stored query: the library form of ``exo-onto query`` (same deadline and cap)."""
     query = load_query(name_or_file)
-    return QueryRun(query, resolve_bindings(query, params, lang), endpoint, timeout).execute(store)
+    return QueryRun(query, resolve_bindings(query, params, lang), endpoint, timeout, max_bytes).execute(store)
 
 
 def queries_step(graph: Graph | None = None, store: ox.Store | None = None):
@@ -346,8 +535,8 @@ def queries_step(graph: Graph | None = None, store: ox.Store | None = None):
 
 
 __all__ = [
-    "Param", "QueryError", "QueryResult", "QueryRun", "QuerySyntaxError", "StoredQuery",
-    "check_syntax", "embedded_store", "expand_iri", "list_queries", "load_query", "parse_header",
-    "parse_param_value", "queries_step", "resolve_bindings", "run_embedded", "run_query", "run_rdflib",
-    "run_remote", "with_values",
+    "AnswerTooLarge", "Param", "QueryError", "QueryResult", "QueryRun", "QuerySyntaxError", "QueryTimeout",
+    "StoredQuery", "check_endpoint", "check_syntax", "embedded_store", "expand_iri", "http_exchange",
+    "list_queries", "load_query", "parse_header", "parse_param_value", "queries_step", "resolve_bindings",
+    "run_embedded", "run_query", "run_rdflib", "run_remote", "with_values",
 ]

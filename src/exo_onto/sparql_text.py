@@ -22,6 +22,14 @@ class QueryError(Exception):
     """Any failure a user can act on; ``str()`` is one line, suitable as the whole error message."""
 
 
+class QueryTimeout(QueryError):
+    """The answer was not complete by the deadline (``--timeout``); the query was stopped."""
+
+
+class AnswerTooLarge(QueryError):
+    """The answer is larger than the cap (``--max-bytes``); reading stopped there."""
+
+
 class QuerySyntaxError(QueryError):
     def __init__(self, where: str, line: int | None, column: int | None, message: str) -> None:
         self.line, self.column = line, column
