@@ -114,3 +114,20 @@ def test_a_shape_without_a_message_compiles_with_a_generated_one():
     assert compile_shapes(shapes, "none").left_to_pyshacl == []
     [result] = validate_graph(graph("ex:b ex:p 1 ."), shapes=shapes, entailment="none").results
     assert result.message == "Value does not satisfy the MinCount constraint of the shape"
+
+
+def test_a_limited_report_keeps_the_first_results_per_shape_and_counts_them_all():
+    """At scale the report holds ~250,000 MISEV warnings; with a limit only the first per shape stay in
+    memory, every one is counted and can go to a sink (a report file), and the verdict is unchanged."""
+    from exo_onto.loading import load_store
+    from exo_onto.paths import ontology_files
+    from exo_onto.validation import validate_store
+
+    sunk = []
+    report = validate_store(load_store(ontology_files()), limit=2, sink=sunk.append)
+    full = validate_files()
+    assert len(sunk) == len(full.results) == 153 and set(sunk) == set(full.results)
+    assert report.count("Warning") == 153 and report.conforms
+    assert len(report.results) == 2 * len({(r.shape, r.constraint) for r in full.results})
+    assert report.dropped == 153 - len(report.results)
+    assert report.summary() == full.summary() + f"; {report.dropped} not listed (over the limit per shape)"

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
+from itertools import chain
 
 import pyoxigraph as ox
 from rdflib import Graph, Literal, Node, URIRef
@@ -227,42 +228,44 @@ def _prebound(store: ox.Store, select: str, focus: object, union: bool) -> ox.Qu
     return store.query(substitute(select, "this", str(focus)), use_default_graph_as_union=union)
 
 
-def _labels(store: ox.Store, nodes: Iterable[object]) -> dict[object, str]:
-    """The English label (any label else), or a span's English rendering, of each node: index lookups,
-    one node at a time (a VALUES join would scan every label for each batch)."""
-    out = {}
-    for node in set(nodes):
+class _Labels:
+    """The English label (any label else), or a span's English rendering, of each node, by index lookup;
+    remembered, since one node usually has several results."""
+
+    def __init__(self, store: ox.Store) -> None:
+        self.store = store
+        self.known: dict[object, str | None] = {}
+
+    def __call__(self, node: object) -> str | None:
         if isinstance(node, ox.Literal):
-            continue
-        for predicate in _LABELS:
-            labels = [ox_to_rdflib(q.object) for q in store.quads_for_pattern(node, predicate, None, ox.DefaultGraph())]
-            if labels:
-                labels.sort(key=lambda lab: (getattr(lab, "language", None) != "en", str(lab)))
-                out[node] = " ".join(str(labels[0]).split())
-                break
-    return out
+            return None
+        if node not in self.known:
+            self.known[node] = None
+            for predicate in _LABELS:
+                labels = [ox_to_rdflib(q.object)
+                          for q in self.store.quads_for_pattern(node, predicate, None, ox.DefaultGraph())]
+                if labels:
+                    labels.sort(key=lambda lab: (getattr(lab, "language", None) != "en", str(lab)))
+                    self.known[node] = " ".join(str(labels[0]).split())
+                    break
+        return self.known[node]
 
 
 def run_compiled(loaded: LoadedStore, compiled: Compiled, shapes: Graph,
-                 entailment: str = "rdfs") -> list[ValidationResult]:
-    """Every result of the compiled shapes on ``loaded``.
+                 entailment: str = "rdfs") -> Iterator[ValidationResult]:
+    """Every result of the compiled shapes on ``loaded``, one at a time (a report need not hold them all).
 
     With ``entailment="rdfs"`` the store must hold the RDFS closure (:func:`add_rdfs_closure`) and
     queries read the union of its graphs; with ``"none"`` they read the default graph only.
     """
     union = entailment == "rdfs"
     targets = _TargetLiterals(shapes)
-    raw: list[_Raw] = []
-    for check in compiled.core:
-        raw += _run_core(loaded, check, union, targets)
+    label = _Labels(loaded.store)
     focus_cache: dict[str, list] = {}
-    for sparql in compiled.sparql:
-        raw += _run_sparql(loaded, sparql, union, focus_cache, targets)
-    labels = _labels(loaded.store, (r.focus for r in raw))
-    out = []
-    for r in raw:
+    raws = chain.from_iterable([*(_run_core(loaded, c, union, targets) for c in compiled.core),
+                                *(_run_sparql(loaded, c, union, focus_cache, targets) for c in compiled.sparql)])
+    for r in raws:
         messages = [_message(m, names) for m, names in r.messages]
         # Values are shown as the data wrote them ("1.0e0", not rdflib's "1.0"): a report names what is there.
-        out.append(make_result(ox_to_rdflib(r.focus), r.path, ox_to_rdflib(r.value), messages, r.severity,
-                               r.shape, r.constraint, labels.get(r.focus), shapes, component=r.component))
-    return out
+        yield make_result(ox_to_rdflib(r.focus), r.path, ox_to_rdflib(r.value), messages, r.severity,
+                          r.shape, r.constraint, label(r.focus), shapes, component=r.component)

@@ -23,8 +23,9 @@ Notebook use::
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 
 from pyshacl import validate as pyshacl_validate
@@ -39,7 +40,7 @@ from .paths import kg_dir, shapes_dir, tbox_path
 from .shacl_compile import TARGETS, IllFormedConstraint, compile_shapes
 from .shacl_fast import add_rdfs_closure, run_compiled
 from .shacl_sparql import mentions
-from .validation_report import ValidationReport, ValidationResult, dedupe, from_results_graph
+from .validation_report import ValidationReport, ValidationResult, collect, from_results_graph
 
 __all__ = ["ValidationError", "ValidationReport", "ValidationResult", "load_shapes", "validate_files",
            "validate_graph", "validate_step", "validate_store"]
@@ -173,13 +174,17 @@ def _only_targets_of(shapes: Graph, keep: list[Node]) -> Graph:
     return out
 
 
-def validate_store(loaded: LoadedStore, shapes: Graph | None = None, entailment: str = "rdfs") -> ValidationReport:
+def validate_store(loaded: LoadedStore, shapes: Graph | None = None, entailment: str = "rdfs",
+                   limit: int | None = None,
+                   sink: Callable[[ValidationResult], None] | None = None) -> ValidationReport:
     """Validate the data (TBox included) in an Oxigraph store: the path that scales.
 
     The shapes run as SPARQL on the store (:mod:`exo_onto.shacl_compile`); a shape the compiler
     does not translate is given to pyshacl. With ``entailment="rdfs"`` the RDFS closure goes into the
     store's ``urn:x-exo-onto:inferred`` graph (the default graph, which the stored queries read, is
-    unchanged). Raises :class:`ValidationError` when the shapes cannot run.
+    unchanged). Results stream into the report: ``limit`` keeps only the first of each shape and
+    constraint in memory (all are counted), ``sink`` receives every one. Raises
+    :class:`ValidationError` when the shapes cannot run.
     """
     _check_entailment(entailment)
     shapes = shapes if shapes is not None else load_shapes()
@@ -189,14 +194,14 @@ def validate_store(loaded: LoadedStore, shapes: Graph | None = None, entailment:
         if entailment == "rdfs":
             add_rdfs_closure(loaded.store)
         results = run_compiled(loaded, compiled, shapes, entailment)
+        rest: Iterable[ValidationResult] = ()
+        if compiled.left_to_pyshacl:
+            rest = _pyshacl(loaded.to_graph(), _only_targets_of(shapes, compiled.left_to_pyshacl), entailment).results
+        return collect(chain(results, rest), limit, sink)
     except IllFormedConstraint as exc:
         raise ValidationError(f"SHACL validation could not run: {exc}") from None
     except (SyntaxError, OSError, ValueError) as exc:  # a shape's SPARQL that Oxigraph rejects
         raise ValidationError(f"SHACL validation could not run: {' '.join(str(exc).split())}") from exc
-    if compiled.left_to_pyshacl:
-        rest = _pyshacl(loaded.to_graph(), _only_targets_of(shapes, compiled.left_to_pyshacl), entailment)
-        results += rest.results
-    return ValidationReport(dedupe(results))
 
 
 def validate_graph(data: Graph, ontology: Graph | None = None, shapes: Graph | None = None,
@@ -234,19 +239,28 @@ def validate_files(files: Files | None = None, shapes: Graph | None = None,
     return _pyshacl(loaded.to_graph(), shapes if shapes is not None else load_shapes())
 
 
+#: Results the check step keeps per shape and constraint: enough to see what is wrong, bounded at any size.
+STEP_LIMIT = 20
+
+
 def validate_step(data: Graph | LoadedStore) -> StepResult:
     """The check-pipeline step: ``data`` (TBox included, as the pipeline loaded it) against the shapes.
 
     Passes when there is no violation; warnings (the MISEV items the review does not report) are
-    counted, not listed, since ``exo-onto validate`` lists them.
+    counted, not listed, since ``exo-onto validate`` lists them. At most :data:`STEP_LIMIT` results
+    per shape are kept in memory, so the step stays small on a graph with a million warnings.
     """
     name = "validate (SHACL)"
     try:
-        report = validate_store(data) if isinstance(data, LoadedStore) else validate_graph(data)
+        report = validate_store(data, limit=STEP_LIMIT) if isinstance(data, LoadedStore) \
+            else validate_store(store_from_graph(data), limit=STEP_LIMIT)
     except Exception as exc:  # a broken shapes file must fail the step, not crash the pipeline
         return StepResult(name, False, "could not run", [str(exc)])
     details = [f"{r.focus} {r.path or '(node)'}: {r.message}" + (f" [value {r.value}]" if r.value else "")
                for r in report.violations]
-    if report.warnings:
-        details.append(f"{len(report.warnings)} warning(s): run `exo-onto validate` to list them")
+    if report.count("Violation") > len(report.violations):
+        details.append(f"… {report.count('Violation') - len(report.violations)} more violation(s): "
+                       "run `exo-onto validate` to list them")
+    if report.count("Warning"):
+        details.append(f"{report.count('Warning')} warning(s): run `exo-onto validate` to list them")
     return StepResult(name, report.conforms, report.summary(), details)

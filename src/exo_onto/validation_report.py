@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, fields
 from typing import NamedTuple
 
@@ -66,11 +66,23 @@ class ValidationResult:
 
 @dataclass
 class ValidationReport:
-    """Every result of one validation run; the graph conforms when no result is a violation."""
+    """The results of one validation run; the graph conforms when no result is a violation.
+
+    A report built by :func:`collect` with a ``limit`` keeps only the first results of each shape and
+    constraint; ``totals`` then holds every result's count, so the summary and the verdict stay whole.
+    """
 
     results: list[ValidationResult] = field(default_factory=list)
+    #: Results per severity, counted over every result (kept or not); None when all are kept.
+    totals: dict[str, int] | None = None
+    #: Results not kept in ``results`` (over the per-shape limit).
+    dropped: int = 0
+    #: Distinct focus nodes over every result; None when all are kept.
+    nodes: int | None = None
 
     def count(self, severity: str) -> int:
+        if self.totals is not None:
+            return self.totals.get(severity, 0)
         return sum(1 for r in self.results if r.severity == severity)
 
     @property
@@ -84,7 +96,7 @@ class ValidationReport:
     @property
     def conforms(self) -> bool:
         """Warnings (the MISEV items) and infos never make the graph non-conforming."""
-        return not self.violations
+        return self.count("Violation") == 0
 
     def by_focus(self, min_severity: str = "Info") -> list[tuple[str, str | None, list[ValidationResult]]]:
         """Results grouped by node: nodes with violations first, then by name; severest result first."""
@@ -102,9 +114,10 @@ class ValidationReport:
         return out
 
     def summary(self) -> str:
-        nodes = len({r.focus for r in self.results})
+        nodes = self.nodes if self.nodes is not None else len({r.focus for r in self.results})
+        kept = f"; {self.dropped} not listed (over the limit per shape)" if self.dropped else ""
         return (f"{self.count('Violation')} violation(s), {self.count('Warning')} warning(s), "
-                f"{self.count('Info')} info(s) on {nodes} node(s)")
+                f"{self.count('Info')} info(s) on {nodes} node(s){kept}")
 
     def to_text(self, min_severity: str = "Info") -> str:
         """The human report: one block per node (with its label), one line per problem."""
@@ -124,6 +137,7 @@ class ValidationReport:
             "violations": self.count("Violation"),
             "warnings": self.count("Warning"),
             "infos": self.count("Info"),
+            "not_listed": self.dropped,
             "results": [{f.name: getattr(r, f.name) for f in fields(r) if f.name != "terms"} for r in self.results],
         }
 
@@ -131,13 +145,47 @@ class ValidationReport:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n"
 
 
+def _key(r: ValidationResult) -> int:
+    terms = r.terms if r.terms is not None else (r.focus_iri, r.path, r.value, r.shape)
+    return hash((terms, r.constraint, r.message))
+
+
 def dedupe(results: Iterable[ValidationResult]) -> list[ValidationResult]:
     """Drop repeats: a shared property shape reached through two node shapes reports twice."""
-    seen: dict[tuple, ValidationResult] = {}
+    return collect(results).results
+
+
+def collect(results: Iterable[ValidationResult], limit: int | None = None,
+            sink: Callable[[ValidationResult], None] | None = None) -> ValidationReport:
+    """A report from a stream of results, without repeats, holding at most ``limit`` per shape and constraint.
+
+    Every result is counted and handed to ``sink`` (a report file, say); only the kept ones stay in
+    memory, so a graph with a million warnings is validated in the memory of a few thousand.
+    """
+    seen: set[int] = set()
+    nodes: set[int] = set()
+    totals: dict[str, int] = {}
+    per_shape: dict[tuple[str, str], int] = {}
+    kept: list[ValidationResult] = []
+    dropped = 0
     for r in results:
-        key = r.terms if r.terms is not None else (r.focus_iri, r.path, r.value, r.shape, r.constraint)
-        seen.setdefault((key, r.constraint, r.message), r)
-    return list(seen.values())
+        key = _key(r)
+        if key in seen:
+            continue
+        seen.add(key)
+        nodes.add(hash(r.focus_iri))
+        totals[r.severity] = totals.get(r.severity, 0) + 1
+        if sink is not None:
+            sink(r)
+        bucket = (r.shape, r.constraint)
+        if limit is None or per_shape.get(bucket, 0) < limit:
+            per_shape[bucket] = per_shape.get(bucket, 0) + 1
+            kept.append(r)
+        else:
+            dropped += 1
+    if not dropped:
+        return ValidationReport(kept)
+    return ValidationReport(kept, totals, dropped, len(nodes))
 
 
 def shorten(iri: str) -> str:
