@@ -86,11 +86,26 @@ def test_rdflib_gives_the_same_answer(name, store, graph):
 
 
 def test_the_one_command_question(store):
+    # The genes the review names for exosomal miRNAs: WNT5A [25] and RalA [28] (targets), mTOR [30]
+    # (inhibited, 可能) and PTEN [32] (named in the PTEN/AKT pathway, no direction).
     result = run("mirna-targets", store)
     assert rows(result) == {
-        ("CL:0002540", "25", "mirbase.mature:MIMAT0000092", "hsa-miR-92a-3p", "HGNC:12784", "WNT5A"),
-        ("mscexo:SynovialMSC", "28", "mirbase.mature:MIMAT0000431", "hsa-miR-140-5p", "HGNC:9839", "RALA"),
+        ("CL:0002540", "25", "mirbase.mature:MIMAT0000092", "hsa-miR-92a-3p", "HGNC:12784", "WNT5A", "RO:0002436",
+         "mscexo:Decreased"),
+        ("mscexo:SynovialMSC", "28", "mirbase.mature:MIMAT0000431", "hsa-miR-140-5p", "HGNC:9839", "RALA", "RO:0002436",
+         "mscexo:Decreased"),
+        ("mscexo:InfrapatellarFatPadMSC", "30", "mirbase.mature:MIMAT0000098", "hsa-miR-100-5p", "HGNC:3942", "MTOR",
+         "mscexo:affects", "mscexo:Decreased"),
+        ("CL:0002569", "32", "mirbase.mature:MIMAT0000078", "hsa-miR-23a-3p", "HGNC:9588", "PTEN", "RO:0002211", ""),
     }
+
+
+def test_a_question_about_yap_returns_the_chain_of_28(store):
+    # 1.4 [28]: Wnt5a/Wnt5b carried by SMSC exosomes -> alternative Wnt signalling -> YAP -> proliferation, migration.
+    result = run("gene-chain", store)
+    edges = {(r[0], r[1], r[3]) for r in rows(result) if r[6] == "28"}
+    assert {("-2", "HGNC:12784", "GO:0035567"), ("-1", "GO:0035567", "HGNC:16262"),
+            ("1", "HGNC:16262", "GO:0035988"), ("1", "HGNC:16262", "GO:0016477")} <= edges
 
 
 def test_lang_parameter_switches_labels_to_chinese(store):
