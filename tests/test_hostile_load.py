@@ -108,7 +108,8 @@ def test_a_byte_order_mark_is_accepted_everywhere(cli, project):
     victim.write_bytes(b"\xef\xbb\xbf" + victim.read_bytes())
     env = {"EXO_ONTO_HOME": str(project)}
     r = cli("query", "mirna-targets", env=env)
-    assert r.code == 0 and "(2 rows)" in r.out, r.err
+    assert r.code == 0, r.err
+    assert r.out == cli("query", "mirna-targets").out  # the same answer as from the project itself
     assert cli("stats", env=env).code == 0
     assert cli("qc", env=env).code == 0
     with_bom, without = load_store([victim]), load_store([ROOT / VICTIM])

@@ -4,7 +4,8 @@ Library entry points (the CLI is a thin layer over these)::
 
     from exo_onto import load_graph, run_check
     g = load_graph()              # every ontology/*.ttl, every prefix bound
-    report = run_check()          # parse -> reason, with a summary
+    report = run_check()          # parse -> reason -> SHACL -> QC -> stored queries
+    report = run_check("my.ttl")  # any files: one path or a list, str or Path
 """
 
 from __future__ import annotations

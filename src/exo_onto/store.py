@@ -19,6 +19,7 @@ import select
 import signal
 import threading
 import time
+import warnings
 from dataclasses import dataclass
 
 import pyoxigraph
@@ -108,7 +109,10 @@ def _serialize(raw: object, out) -> None:
 def _in_child(store: pyoxigraph.Store, text: str, deadline: Deadline, max_bytes: int | None, where: str,
               timeout: float | None) -> tuple[str, bytes]:
     read_fd, write_fd = os.pipe()
-    pid = os.fork()
+    with warnings.catch_warnings():
+        # Python 3.12+ warns about fork in a threaded process; the child only runs Oxigraph and os.write.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
     if pid == 0:  # the child: answer, then leave without running any of the parent's exit handlers
         status = 0
         try:
