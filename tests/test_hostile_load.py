@@ -191,3 +191,33 @@ def test_the_project_set_is_recognised_in_any_spelling():
     files = ontology_files()
     assert is_project_graph(None) and is_project_graph(files) and is_project_graph([str(p) for p in reversed(files)])
     assert not is_project_graph(files[:1]) and not is_project_graph(files[0])
+
+
+def test_check_on_an_ill_typed_literal_names_it_in_one_line(cli, tmp_path):
+    """Before: owlready2 could not read "abc"^^xsd:integer and check died with a traceback (and rdflib
+    logged one per literal). OWL calls such a literal inconsistent: the reason step says so and where."""
+    bad = tmp_path / "ill.ttl"
+    bad.write_text('@prefix ex: <http://example.org/> . @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n'
+                   'ex:a ex:p "abc"^^xsd:integer ; ex:q "none"^^xsd:boolean .\n', encoding="utf-8")
+    r = cli("check", str(bad))
+    assert r.code == 1
+    assert "Traceback" not in r.out + r.err and "Warning" not in r.err
+    assert "[FAIL] reason (HermiT): INCONSISTENT" in r.out
+    lines = [line for line in r.out.splitlines() if "ill-typed literal" in line]
+    assert len(lines) == 2 and '"abc"^^<http://www.w3.org/2001/XMLSchema#integer>' in lines[0]
+
+
+def test_check_with_no_room_for_hermits_files_says_it_could_not_run(tmp_path):
+    """A full disk under HermiT (simulated by a file-size limit): one line, the step 'could not run',
+    never 'INCONSISTENT' and never a traceback, not even from a temporary file closed at exit."""
+    import resource
+
+    def no_room() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (200_000, 200_000))
+
+    r = subprocess.run([exo_onto_exe(), "check"], capture_output=True, text=True, preexec_fn=no_room, timeout=600,
+                       cwd=tmp_path)
+    assert r.returncode == 1
+    assert "Traceback" not in r.stdout + r.stderr
+    assert "[FAIL] reason (HermiT): could not run" in r.stdout
+    assert "File too large" in r.stdout and "INCONSISTENT" not in r.stdout

@@ -71,7 +71,7 @@ def reason_step(loaded: LoadedStore, mode: str = "auto") -> tuple[StepResult, Re
     if not report.consistent and not report.errors:
         details.append("the ontology is inconsistent")
     verdict = "consistent" if report.consistent else "INCONSISTENT"
-    verdict += f", {len(report.unsatisfiable)} unsatisfiable class(es)"
+    verdict = f"{verdict}, {len(report.unsatisfiable)} unsatisfiable class(es)" if report.ran else "could not run"
     return StepResult(f"reason ({report.reasoner})", report.ok, verdict, details), report
 
 

@@ -10,7 +10,7 @@ import os
 import shutil
 from dataclasses import dataclass, field
 
-from rdflib import Graph
+from rdflib import Graph, Literal
 from rdflib.namespace import OWL, RDF, RDFS
 
 HERMIT = "HermiT"
@@ -30,6 +30,8 @@ class ReasonerReport:
     inferred_types: list[tuple[str, str]] = field(default_factory=list)
     note: str = ""
     errors: list[str] = field(default_factory=list)
+    #: False when the reasoner could not run at all (no room for its files, a graph it cannot read).
+    ran: bool = True
 
     @property
     def ok(self) -> bool:
@@ -63,6 +65,9 @@ def _hermit(graph: Graph, java: str) -> ReasonerReport:
     import owlready2
     from owlready2 import OwlReadyInconsistentOntologyError, OwlReadyJavaError, ThingClass
 
+    ill_typed = _ill_typed(graph)
+    if ill_typed:  # OWL: an ill-typed literal makes the ontology inconsistent (and owlready2 cannot read it)
+        return ReasonerReport(HERMIT, consistent=False, errors=ill_typed)
     owlready2.JAVA_EXE = java
     world = owlready2.World()
     onto = world.get_ontology("https://w3id.org/exo-onto/_reasoning.owl")
@@ -71,7 +76,12 @@ def _hermit(graph: Graph, java: str) -> ReasonerReport:
     for t in graph:
         if t[1] != OWL.imports:
             local.add(t)
-    onto.load(fileobj=io.BytesIO(local.serialize(format="nt", encoding="utf-8")), format="ntriples")
+    try:
+        onto.load(fileobj=io.BytesIO(local.serialize(format="nt", encoding="utf-8")), format="ntriples")
+    except Exception as exc:  # owlready2's parser errors, or no room for its temporary files
+        world.close()
+        return ReasonerReport(HERMIT, consistent=False, errors=[f"HermiT could not read the graph: {_line(exc)}"],
+                              ran=False)
     asserted = {(c.iri, p.iri) for c in world.classes() for p in c.is_a if isinstance(p, ThingClass)}
     asserted_types = {(i.iri, c.iri) for i in world.individuals() for c in i.is_a if isinstance(c, ThingClass)}
     try:
@@ -80,7 +90,9 @@ def _hermit(graph: Graph, java: str) -> ReasonerReport:
     except OwlReadyInconsistentOntologyError:
         return ReasonerReport(HERMIT, consistent=False)
     except OwlReadyJavaError as exc:
-        return ReasonerReport(HERMIT, consistent=False, errors=[f"HermiT failed: {str(exc).strip()[:500]}"])
+        return ReasonerReport(HERMIT, consistent=False, errors=[f"HermiT failed: {_line(exc)}"])
+    except OSError as exc:  # HermiT's temporary file: a full or unwritable /tmp
+        return ReasonerReport(HERMIT, consistent=False, errors=[f"HermiT could not run: {_line(exc)}"], ran=False)
     nothing = owlready2.Nothing
     unsat = sorted(c.iri for c in world.inconsistent_classes() if c is not nothing)
     inferred = sorted(
@@ -99,6 +111,18 @@ def _hermit(graph: Graph, java: str) -> ReasonerReport:
     return ReasonerReport(
         HERMIT, consistent=True, unsatisfiable=unsat, inferred_superclasses=inferred, inferred_types=types
     )
+
+
+def _line(exc: BaseException, limit: int = 500) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _ill_typed(graph: Graph) -> list[str]:
+    """One line per literal whose text is not a value of its datatype ("abc"^^xsd:integer)."""
+    return sorted(f"{s.n3()} {p.n3()} {o.n3()}: not a valid {o.datatype} (an ill-typed literal makes the "
+                  "ontology inconsistent)"
+                  for s, p, o in graph if isinstance(o, Literal) and getattr(o, "ill_typed", None) is True)
 
 
 def _owlrl(graph: Graph) -> ReasonerReport:
