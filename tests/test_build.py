@@ -1,4 +1,5 @@
-"""`exo-onto build`: every format round-trips, output is byte-identical, writes are atomic."""
+"""`exo-onto build`: every format round-trips, output is byte-identical, writes are atomic; the reasoned
+main release and its -base / -simple variants hold what ODK's do; void.ttl counts what `check` counts."""
 
 import csv
 import io
@@ -8,14 +9,20 @@ from pathlib import Path
 
 import owlready2
 import pytest
-from rdflib import Graph, URIRef
+from rdflib import BNode, Graph, URIRef
+from rdflib.collection import Collection
 from rdflib.compare import isomorphic
 from rdflib.namespace import OWL, RDF, RDFS
 
 from exo_onto import load_graph
+from exo_onto.check import parse_step
 from exo_onto.namespaces import BASE
+from exo_onto.paths import ontology_files, tbox_path
 from exo_onto.release import FULL, build
+from exo_onto.stats import count_entities_in_store
 from exo_onto.writing import write_folder_atomic
+
+VOID = "http://rdfs.org/ns/void#"
 
 FORMATS = {f"{FULL}.ttl": "turtle", f"{FULL}.owl": "xml", f"{FULL}.jsonld": "json-ld", f"{FULL}.nt": "nt"}
 
@@ -27,13 +34,40 @@ def release(tmp_path_factory):
     return out, report
 
 
-def expected_merged():
-    """The project's graph as a release should hold it: one header, no imports (read from the files)."""
-    g = load_graph()
+def without_header(g: Graph) -> Graph:
     for s in list(g.subjects(RDF.type, OWL.Ontology)):
         g.remove((s, None, None))
-    g.remove((None, OWL.imports, None))
     return g
+
+
+def expected_merged(out: Path) -> Graph:
+    """The project's graph as the full release should hold it (read from the source files): one header, no
+    imports, plus the inferred axioms that the release lists in exo-onto-inferred.ttl."""
+    g = without_header(load_graph())
+    g.remove((None, OWL.imports, None))
+    g += without_header(Graph().parse(out / "exo-onto-inferred.ttl"))
+    return g
+
+
+def named_ancestors(g: Graph, cls: URIRef) -> set[URIRef]:
+    """Named superclasses of ``cls`` through rdfs:subClassOf between named classes."""
+    seen, todo = set(), [cls]
+    while todo:
+        for parent in g.objects(todo.pop(), RDFS.subClassOf):
+            if isinstance(parent, URIRef) and parent not in seen:
+                seen.add(parent)
+                todo.append(parent)
+    return seen
+
+
+def defined_class_genera(tbox: Graph) -> dict[URIRef, set[URIRef]]:
+    """C ≡ A ⊓ ∃R.B … in the TBox source: each named conjunct A is a superclass of C by OWL semantics."""
+    out: dict[URIRef, set[URIRef]] = {}
+    for c, expr in tbox.subject_objects(OWL.equivalentClass):
+        members = tbox.value(expr, OWL.intersectionOf) if isinstance(expr, BNode) else None
+        if isinstance(c, URIRef) and members is not None:
+            out.setdefault(c, set()).update(m for m in Collection(tbox, members) if isinstance(m, URIRef))
+    return out
 
 
 @pytest.mark.parametrize("name", sorted(FORMATS))
@@ -46,7 +80,7 @@ def test_every_format_round_trips(release, name):
     header = set(parsed.triples((full, None, None)))
     for t in header:
         parsed.remove(t)
-    assert isomorphic(parsed, expected_merged())
+    assert isomorphic(parsed, expected_merged(out))
 
 
 def test_release_header_is_stamped(release):
@@ -89,23 +123,132 @@ def test_inferred_hierarchy_file(release):
     assert (URIRef(BASE + "BMSCExosome"), RDFS.subClassOf, URIRef(BASE + "MSCExosome")) in g
     # The bone-marrow preparation of [24] is filed under its source's exosome class.
     assert (URIRef(BASE + "prep-24-bmsc-exo"), RDF.type, URIRef(BASE + "BMSCExosome")) in g
+    # Inferred means not asserted in the sources.
+    sources = load_graph()
+    assert not [t for t in without_header(g) if t in sources]
 
 
-def test_tbox_only_owl_has_no_findings(release):
+def test_full_release_asserts_the_inferred_axioms(release):
+    """ODK's reasoned release: a tool without a reasoner sees the hierarchy HermiT sees."""
+    out, _ = release
+    full = Graph().parse(out / f"{FULL}.nt", format="nt")
+    inferred = without_header(Graph().parse(out / "exo-onto-inferred.ttl"))
+    assert len(inferred) > 0 and all(t in full for t in inferred)
+    # The hESC-MSC source cells of [18]/[19] are MSCs only through their class's definition.
+    hesc = URIRef(BASE + "HumanEmbryonicStemCellDerivedMSC")
+    assert URIRef("http://purl.obolibrary.org/obo/CL_0000034") in named_ancestors(full, hesc)
+
+
+@pytest.mark.parametrize("name", ["exo-onto.ttl", "exo-onto-simple.owl"])
+def test_main_and_simple_hold_every_entailed_genus(release, name):
+    """Each named conjunct A of a defined class C ≡ A ⊓ … (read from the TBox source) is a named ancestor of C."""
+    out, _ = release
+    g = Graph().parse(out / name, format="xml" if name.endswith(".owl") else "turtle")
+    genera = defined_class_genera(Graph().parse(tbox_path()))
+    assert len(genera) >= 10
+    missing = {(c, a) for c, parents in genera.items() for a in parents if a not in named_ancestors(g, c)}
+    assert not missing
+
+
+def test_main_release_is_the_tbox_reasoned(release):
+    out, _ = release
+    main = without_header(Graph().parse(out / "exo-onto.owl", format="xml"))
+    tbox = without_header(Graph().parse(tbox_path()))
+    named = lambda t: not isinstance(t[0], BNode) and not isinstance(t[2], BNode)  # noqa: E731
+    assert all(t in main for t in tbox if named(t))
+    assert len(main) - len([t for t in main if named(t)]) == len(tbox) - len([t for t in tbox if named(t)])
+    extra = [t for t in main if named(t) and t not in tbox]
+    # Everything added is an inferred subclass axiom or class assertion on a TBox term.
+    assert extra and {p for _, p, _ in extra} <= {RDFS.subClassOf, RDF.type}
+    assert all(s in set(tbox.subjects()) for s, _, _ in extra)
+    assert not list(main.subjects(RDF.type, URIRef(BASE + "Finding")))
+
+
+def test_base_holds_only_the_projects_own_axioms(release):
+    out, _ = release
+    base = Graph().parse(out / "exo-onto-base.owl", format="xml")
+    tbox = Graph().parse(tbox_path())
+    header = URIRef(BASE + "exo-onto-base.owl")
+    assert (header, RDF.type, OWL.Ontology) in base and not list(base.objects(None, OWL.imports))
+    declarations = {OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty,
+                    OWL.NamedIndividual, RDFS.Datatype}
+    own = lambda x: isinstance(x, URIRef) and str(x).startswith(BASE)  # noqa: E731
+    for s, p, o in base:
+        if isinstance(s, URIRef) and not own(s):  # an external term: a bare declaration, nothing else
+            assert p == RDF.type and o in declarations, (s, p, o)
+    # Every statement the TBox source makes about a project term (not the header) is there.
+    tbox_own = {(s, p, o) for s, p, o in tbox if own(s) and s != URIRef(BASE + "exo-onto.owl")
+                and not isinstance(o, BNode)}
+    assert tbox_own and tbox_own <= set(base)
+    # External labels are their source ontology's business (CL:0000134 has a label in the TBox).
+    msc = URIRef("http://purl.obolibrary.org/obo/CL_0000134")
+    assert list(tbox.objects(msc, RDFS.label)) and not list(base.objects(msc, RDFS.label))
+    assert (msc, RDF.type, OWL.Class) in base  # still declared: the base's axioms use it
+    # Unreasoned: none of the inferred axioms.
+    inferred = without_header(Graph().parse(out / "exo-onto-inferred.ttl"))
+    assert not [t for t in inferred if t in base and t not in tbox]
+
+
+def test_simple_is_the_named_class_hierarchy_only(release):
+    out, _ = release
+    simple = Graph().parse(out / "exo-onto-simple.owl", format="xml")
+    main = Graph().parse(out / "exo-onto.ttl")
+    classes = {c for c in main.subjects(RDF.type, OWL.Class) if isinstance(c, URIRef)}
+    assert {c for c in simple.subjects(RDF.type, OWL.Class)} == classes
+    assert not [t for t in simple if any(isinstance(x, BNode) for x in t)]  # no class expressions
+    assert not list(simple.triples((None, OWL.equivalentClass, None)))
+    assert not list(simple.subjects(RDF.type, OWL.ObjectProperty))
+    edges = list(simple.subject_objects(RDFS.subClassOf))
+    assert edges and all(c in classes and p in classes for c, p in edges)
+    # Transitively reduced: no edge is implied by another path.
+    for c, p in edges:
+        others = [q for q in simple.objects(c, RDFS.subClassOf) if q != p]
+        assert not any(p in named_ancestors(simple, q) for q in others), (c, p)
+    # Every class keeps both labels.
+    assert all({lab.language for lab in simple.objects(c, RDFS.label)} >= {"en", "zh"}
+               for c in classes if str(c).startswith(BASE))
+
+
+def test_tbox_release_has_no_findings(release):
     out, _ = release
     g = Graph().parse(out / "exo-onto.owl", format="xml")
     assert not list(g.subjects(RDF.type, URIRef(BASE + "Finding")))
     assert (URIRef(BASE + "MSCExosome"), RDF.type, OWL.Class) in g
 
 
-def test_void_counts_and_distributions(release):
+def test_void_counts_are_checks_counts(release):
+    """void.ttl's dataset counts what `exo-onto check` reports for the same files (its parse step and its
+    entity count), and what rdflib counts independently in the source files."""
     out, _ = release
     void = Graph().parse(out / "void.ttl")
     ds = URIRef(BASE + "dataset")
+    step, loaded = parse_step(ontology_files())
+    assert step.ok
+    check = count_entities_in_store(loaded.store, loaded.triples)
+    assert int(void.value(ds, URIRef(VOID + "triples"))) == check.triples
+    assert int(void.value(ds, URIRef(VOID + "classes"))) == check.classes
+    sources = Graph()
+    for path in ontology_files():
+        sources.parse(path)
+    named_classes = {c for c in sources.subjects(RDF.type, OWL.Class) if isinstance(c, URIRef)}
+    assert (check.triples, check.classes) == (len(sources), len(named_classes))
+
+
+def test_void_describes_the_full_files_and_every_distribution(release):
+    out, _ = release
+    void = Graph().parse(out / "void.ttl")
+    full = URIRef(BASE + "dataset-full")
     merged = Graph().parse(out / f"{FULL}.nt", format="nt")
-    assert int(void.value(ds, URIRef("http://rdfs.org/ns/void#triples"))) == len(merged)
-    dists = {str(d).rsplit("/", 1)[1] for d in void.objects(ds, URIRef("http://www.w3.org/ns/dcat#distribution"))}
-    assert {f"{FULL}.owl", f"{FULL}.ttl", f"{FULL}.jsonld", f"{FULL}.nt", "exo-onto.sssom.tsv"} <= dists
+    assert int(void.value(full, URIRef(VOID + "triples"))) == len(merged)
+    assert int(void.value(full, URIRef(VOID + "classes"))) == len(
+        {c for c in merged.subjects(RDF.type, OWL.Class) if isinstance(c, URIRef)})
+    assert str(void.value(full, URIRef(VOID + "dataDump"))).endswith(f"/{FULL}.nt")
+    dcat = "http://www.w3.org/ns/dcat#"
+    dists = {str(d).rsplit("/", 1)[1]: d for d in void.objects(URIRef(BASE + "dataset"), URIRef(dcat + "distribution"))}
+    written = {p.name for p in out.iterdir() if not p.name.startswith(".")} - {"void.ttl"}
+    assert set(dists) == written
+    for name, dist in dists.items():
+        assert int(void.value(dist, URIRef(dcat + "byteSize"))) == (out / name).stat().st_size, name
 
 
 def test_sssom_lists_the_curated_mappings(release):

@@ -31,8 +31,10 @@ WAIT_HELP = (f"Seconds to wait while another exo-onto writes the same folder (de
 @click.option("--version", "version", default=None, help="Version to stamp (default: the TBox owl:versionInfo).")
 @click.option("--wait", type=float, default=DEFAULT_WAIT, callback=check_wait, help=WAIT_HELP)
 def command(out_dir: Path, version: str | None, wait: float) -> None:
-    """Build the release: merged ontology + data as Turtle, RDF/XML, JSON-LD and N-Triples, the TBox,
-    the HermiT-inferred hierarchy, a VoID/DCAT description and the SSSOM mappings.
+    """Build the release: ontology + data merged and reasoned (the HermiT-inferred subclass axioms and
+    class assertions asserted) as Turtle, RDF/XML, JSON-LD and N-Triples; the reasoned TBox, its -base
+    and -simple variants and OBO Graphs JSON; the findings as plain JSON; the inferred axioms alone,
+    a VoID/DCAT description and the SSSOM mappings.
 
     The output folder is exo-onto's own: it is replaced only when it is empty or exo-onto made it
     (it holds the marker file .exo-onto-output and nothing else but the files listed there), like
