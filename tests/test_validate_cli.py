@@ -63,3 +63,34 @@ def test_an_unparsable_file_is_one_line_with_file_and_line(cli):
 def test_a_missing_file_cannot_run(cli):
     r = cli("validate", "no/such/file.ttl")
     assert r.code == 2 and r.err.strip() == "error: no such file: no/such/file.ttl"
+
+
+def test_limit_lists_the_first_results_per_shape_and_report_file_gets_them_all(cli, tmp_path):
+    """At scale the text report is bounded by --limit; --report FILE streams every result (JSON Lines)."""
+    out = tmp_path / "all.jsonl"
+    r = cli("validate", "--limit", "1", "--report", str(out))
+    assert r.code == 0, r.err
+    listed = [line for line in r.out.splitlines() if line.startswith("  Warning")]
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    shapes = {row["shape"] for row in rows}
+    assert len(rows) == 153 and len(listed) == len(shapes) == 9  # the nine MISEV items, one each
+    assert "0 violation(s), 153 warning(s)" in r.out and f"{153 - 9} not listed" in r.out
+    assert {"focus", "path", "value", "message", "severity", "shape", "constraint"} <= set(rows[0])
+
+
+def test_an_existing_report_file_is_not_replaced_without_force(cli, tmp_path):
+    mine = tmp_path / "notes.jsonl"
+    mine.write_text("my own notes\n", encoding="utf-8")
+    r = cli("validate", "--report", str(mine))
+    assert r.code == 2 and "exists" in r.err and len(r.err.strip().splitlines()) == 1
+    assert mine.read_text(encoding="utf-8") == "my own notes\n"
+    assert cli("validate", "--report", str(mine), "--force").code == 0
+    assert len(mine.read_text(encoding="utf-8").splitlines()) == 153
+
+
+def test_a_run_that_cannot_validate_leaves_no_report_file(cli, tmp_path):
+    out = tmp_path / "r.jsonl"
+    broken = tmp_path / "broken.ttl"
+    broken.write_text("this is not turtle\n", encoding="utf-8")
+    r = cli("validate", str(broken), "--report", str(out))
+    assert r.code == 2 and not out.exists() and list(tmp_path.iterdir()) == [broken]

@@ -64,7 +64,11 @@ def parse_step(files: Files) -> tuple[StepResult, LoadedStore]:
 
 
 def reason_step(loaded: LoadedStore, mode: str = "auto") -> tuple[StepResult, ReasonerReport]:
-    report = reason_store(loaded, mode)
+    try:
+        report = reason_store(loaded, mode)
+    except OSError as exc:  # no room for the reasoner's files
+        report = ReasonerReport("HermiT", consistent=False, ran=False,
+                                errors=[f"the reasoner could not run: {' '.join(str(exc).split())}"])
     details = [report.note] if report.note else []
     details += report.errors
     details += [f"unsatisfiable class: {c}" for c in report.unsatisfiable]

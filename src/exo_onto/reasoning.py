@@ -5,9 +5,11 @@ owlready2 does not read Turtle, so the graph is handed over as N-Triples made by
 
 from __future__ import annotations
 
+import gc
 import io
 import os
 import shutil
+import sys
 from dataclasses import dataclass, field
 
 from rdflib import Graph, Literal
@@ -91,8 +93,9 @@ def _hermit(graph: Graph, java: str) -> ReasonerReport:
         return ReasonerReport(HERMIT, consistent=False)
     except OwlReadyJavaError as exc:
         return ReasonerReport(HERMIT, consistent=False, errors=[f"HermiT failed: {_line(exc)}"])
-    except OSError as exc:  # HermiT's temporary file: a full or unwritable /tmp
-        return ReasonerReport(HERMIT, consistent=False, errors=[f"HermiT could not run: {_line(exc)}"], ran=False)
+    except OSError:  # no room for HermiT's temporary file: the caller says so (check: 'could not run')
+        _drop_temporary_files()
+        raise
     nothing = owlready2.Nothing
     unsat = sorted(c.iri for c in world.inconsistent_classes() if c is not nothing)
     inferred = sorted(
@@ -111,6 +114,17 @@ def _hermit(graph: Graph, java: str) -> ReasonerReport:
     return ReasonerReport(
         HERMIT, consistent=True, unsatisfiable=unsat, inferred_superclasses=inferred, inferred_types=types
     )
+
+
+def _drop_temporary_files() -> None:
+    """Close owlready2's abandoned temporary files now: on a full disk their flush at exit would fail again
+    and print a traceback that nobody can act on."""
+    hook = sys.unraisablehook
+    sys.unraisablehook = lambda _args: None
+    try:
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
 
 
 def _line(exc: BaseException, limit: int = 500) -> str:

@@ -221,13 +221,15 @@ def validate_graph(data: Graph, ontology: Graph | None = None, shapes: Graph | N
     return validate_store(store_from_graph(merged), shapes, entailment)
 
 
-def validate_files(files: Files | None = None, shapes: Graph | None = None,
-                   fast: bool = True) -> ValidationReport:
+def validate_files(files: Files | None = None, shapes: Graph | None = None, fast: bool = True,
+                   limit: int | None = None,
+                   sink: Callable[[ValidationResult], None] | None = None) -> ValidationReport:
     """Validate Turtle files (the knowledge graph ``ontology/kg/*.ttl`` by default) with the TBox as ontology.
 
     Both engines read the files through the one loader (Oxigraph), literals as the files wrote them:
-    ``fast`` validates that store (:func:`validate_store`), ``fast=False`` hands it to pyshacl as an
-    rdflib graph. Raises :class:`~exo_onto.loading.TurtleError` for a file that does not parse.
+    ``fast`` validates that store (:func:`validate_store`, where ``limit`` and ``sink`` mean what they
+    say there), ``fast=False`` hands it to pyshacl as an rdflib graph. Raises
+    :class:`~exo_onto.loading.TurtleError` for a file that does not parse.
     """
     given = as_paths(files)
     paths = given if given is not None else sorted(kg_dir().glob("*.ttl"))
@@ -235,8 +237,8 @@ def validate_files(files: Files | None = None, shapes: Graph | None = None,
     with_tbox = any(p.resolve() == tbox.resolve() for p in paths)
     loaded = load_store(paths if with_tbox else [*paths, tbox])
     if fast:
-        return validate_store(loaded, shapes)
-    return _pyshacl(loaded.to_graph(), shapes if shapes is not None else load_shapes())
+        return validate_store(loaded, shapes, limit=limit, sink=sink)
+    return collect(_pyshacl(loaded.to_graph(), shapes if shapes is not None else load_shapes()).results, limit, sink)
 
 
 #: Results the check step keeps per shape and constraint: enough to see what is wrong, bounded at any size.

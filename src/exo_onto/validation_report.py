@@ -9,7 +9,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import NamedTuple
 
 from rdflib import Graph, Literal, Node, URIRef
@@ -17,6 +19,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS
 
 from .namespaces import MSCEXO, PREFIXES, SH
+from .writing import open_atomic
 
 #: Longest namespace first, so ``mscexosh:`` wins over ``mscexo:`` and ``mirbase.mature:`` over ``mirbase:``.
 _NAMESPACES = sorted(PREFIXES.items(), key=lambda kv: -len(kv[1]))
@@ -143,6 +146,22 @@ class ValidationReport:
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n"
+
+
+@contextmanager
+def report_file(path: Path | None) -> Iterator[Callable[[ValidationResult], None] | None]:
+    """A sink for :func:`collect` writing every result as one JSON object per line to ``path``, through
+    :func:`exo_onto.writing.open_atomic` (the file appears only when the report is complete); no path,
+    no sink."""
+    if path is None:
+        yield None
+        return
+    with open_atomic(path, "w", encoding="utf-8") as fh:
+        def write(r: ValidationResult) -> None:
+            row = {f.name: getattr(r, f.name) for f in fields(r) if f.name != "terms"}
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+        yield write
 
 
 def _key(r: ValidationResult) -> int:

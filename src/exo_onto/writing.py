@@ -33,9 +33,11 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from types import TracebackType
+from typing import IO
 
 #: A path argument: ``str`` or any ``os.PathLike`` (``pathlib.Path``).
 PathArg = str | os.PathLike
@@ -87,8 +89,10 @@ def _umask() -> int:
     return mask
 
 
-def write_bytes_atomic(path: PathArg, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path``, fsync it, then rename it into place.
+@contextmanager
+def open_atomic(path: PathArg, mode: str = "wb", encoding: str | None = None) -> Iterator[IO]:
+    """A file to write ``path`` through: a temporary file beside it, fsynced and renamed into place when
+    the block ends without error, removed otherwise (a failed write leaves what was there before).
 
     A symbolic link is written through (its target is replaced, the link stays), as ``open(path, "w")`` would.
     """
@@ -96,17 +100,23 @@ def write_bytes_atomic(path: PathArg, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     # mkstemp creates the file private (0600); give it the mode a normal write would (umask applied).
-    mode = (path.stat().st_mode & 0o777) if path.exists() else (0o666 & ~_umask())
+    file_mode = (path.stat().st_mode & 0o777) if path.exists() else (0o666 & ~_umask())
     try:
-        os.chmod(tmp, mode)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+        os.chmod(tmp, file_mode)
+        with os.fdopen(fd, mode, encoding=encoding) as fh:
+            yield fh
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_bytes_atomic(path: PathArg, data: bytes) -> None:
+    """Write ``data`` to ``path`` through :func:`open_atomic`: a crash never leaves half a file."""
+    with open_atomic(path) as fh:
+        fh.write(data)
 
 
 def write_text_atomic(path: PathArg, text: str) -> None:
