@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import ctypes
 import os
 import shutil
 import subprocess
@@ -15,7 +16,7 @@ from rdflib import Graph
 
 from exo_onto import load_graph, reason
 from exo_onto.loading import parse_turtle
-from exo_onto.paths import ontology_files, project_root, reference_dir, tbox_path
+from exo_onto.paths import project_root, reference_dir, tbox_path
 
 ROOT = project_root()
 DATA = Path(__file__).parent / "data"
@@ -76,5 +77,21 @@ def cli():
     return run
 
 
-def project_ttl_files() -> list[Path]:
-    return ontology_files()
+def without_root_overrides() -> None:
+    """Drop the capabilities that let root write anywhere (CAP_DAC_OVERRIDE, DAC_READ_SEARCH, FOWNER)
+    from the child's bounding set: after exec it is subject to file permissions like any user."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    for cap in (1, 2, 3):
+        if libc.prctl(24, cap, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
+
+
+@pytest.fixture
+def unprivileged() -> dict:
+    """How to run the CLI so that a folder without write permission is one (root ignores permissions)."""
+    if os.geteuid() != 0:
+        return {}
+    probe = subprocess.run([sys.executable, "-c", "pass"], preexec_fn=without_root_overrides, capture_output=True)
+    if probe.returncode != 0:
+        pytest.skip("running as root without the right to drop capabilities")
+    return {"preexec_fn": without_root_overrides}

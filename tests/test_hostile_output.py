@@ -10,7 +10,6 @@ an output folder exo-onto may not or cannot write (one line on stderr), 1 for a 
 
 from __future__ import annotations
 
-import ctypes
 import math
 import os
 import resource
@@ -244,26 +243,6 @@ def test_unwritable_places_are_reported_first(fake, tmp_path, command):
         parse_error_absent(r)
         assert not os.path.lexists("/sys/exo-onto-hostile-test")
     assert snapshot(tmp_path) == before
-
-
-def _without_root_overrides() -> None:
-    """Drop the capabilities that let root write anywhere (CAP_DAC_OVERRIDE, DAC_READ_SEARCH, FOWNER)
-    from the child's bounding set: after exec it is subject to file permissions like any user."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    for cap in (1, 2, 3):
-        if libc.prctl(24, cap, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
-            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
-
-
-@pytest.fixture
-def unprivileged() -> dict:
-    """How to run the CLI so that a folder without write permission is one (root ignores permissions)."""
-    if os.geteuid() != 0:
-        return {}
-    probe = subprocess.run([sys.executable, "-c", "pass"], preexec_fn=_without_root_overrides, capture_output=True)
-    if probe.returncode != 0:
-        pytest.skip("running as root without the right to drop capabilities")
-    return {"preexec_fn": _without_root_overrides}
 
 
 @pytest.mark.parametrize("command", ["build", "docs"])
