@@ -1,29 +1,32 @@
-"""Human-readable documentation: pyLODE pages for the ontology (and shapes), the bilingual findings
-page and the mechanism picture, written atomically into one folder with an index page.
+"""Human-readable documentation: pyLODE pages for the ontology (one per language) and a page of
+the shapes, the bilingual findings page and the mechanism picture in English and Chinese, written
+atomically into one folder with an index page. Every file is the same bytes on every run.
 """
 
 from __future__ import annotations
 
 import html
-import logging
 from collections.abc import Callable
 
 from rdflib import Graph
 
 from .findings_page import render as render_findings
 from .loading import load_graph, parse_turtle
+from .mechanism import LANGUAGES, to_dot
 from .mechanism import render as render_picture
-from .mechanism import to_dot
-from .paths import shapes_dir, tbox_path
+from .ontology_page import ontology_page, page_name
+from .paths import kg_dir, ontology_files, shapes_dir
 from .writing import DEFAULT_WAIT, PathArg, claim_output
 
 
-def pylode_html(graph: Graph) -> str:
-    """pyLODE's OntPub page for ``graph`` (its background-ontology logging silenced)."""
-    from pylode import OntPub
-
-    logging.getLogger().setLevel(logging.WARNING)
-    return OntPub(ontology=graph, sort_subjects=True).make_html()
+def tbox_graph() -> Graph:
+    """The ontology the reference pages document: every ontology file but the knowledge graph's."""
+    graph = Graph()
+    kg = kg_dir().resolve()
+    for path in ontology_files():
+        if kg not in path.resolve().parents:
+            parse_turtle(path, graph)
+    return graph
 
 
 SH = "http://www.w3.org/ns/shacl#"
@@ -58,26 +61,30 @@ def shapes_html(shapes: Graph) -> str:
             "<th>path</th><th>severity</th><th>message</th></tr>" + "".join(rows) + "</table></body></html>\n")
 
 
-def _index(pages: list[tuple[str, str]]) -> str:
-    items = "".join(f'<li><a href="{html.escape(name)}">{html.escape(title)}</a></li>' for name, title in pages)
-    return ('<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>exo-onto documentation</title>'
-            "</head><body><h1>exo-onto documentation · 文档</h1><ul>" + items + "</ul></body></html>\n")
+def _index(pages: list[tuple[str, str]], title: str = "exo-onto documentation · 文档") -> str:
+    items = "".join(f'<li><a href="{html.escape(name)}">{html.escape(text)}</a></li>' for name, text in pages)
+    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+            f"</head><body><h1>{html.escape(title)}</h1><ul>" + items + "</ul></body></html>\n")
 
 
-def docs_files(graph: Graph | None = None) -> dict[str, bytes]:
-    """Every documentation file with its bytes."""
+def docs_files(graph: Graph | None = None, tbox: Graph | None = None) -> dict[str, bytes]:
+    """Every documentation file with its bytes (``graph``: the whole graph; ``tbox``: the ontology)."""
     graph = graph if graph is not None else load_graph()
-    dot = to_dot(graph)
-    files = {
-        "ontology.html": pylode_html(parse_turtle(tbox_path())).encode("utf-8"),
-        "findings.html": render_findings(graph).encode("utf-8"),
-        "mechanism.dot": dot.encode("utf-8"),
-        "mechanism.svg": render_picture(dot, "svg"),
-        "mechanism.png": render_picture(dot, "png"),
-    }
+    tbox = tbox if tbox is not None else tbox_graph()
+    files = {"findings.html": render_findings(graph).encode("utf-8")}
+    for lang in LANGUAGES:
+        dot = to_dot(graph, lang)
+        files[f"mechanism.{lang}.dot"] = dot.encode("utf-8")
+        files[f"mechanism.{lang}.svg"] = render_picture(dot, "svg")
+        files[f"mechanism.{lang}.png"] = render_picture(dot, "png")
+        files[page_name(lang)] = ontology_page(tbox, lang).encode("utf-8")
+    files["ontology.html"] = _index(
+        [(page_name("en"), "English: the ontology reference (pyLODE)"), (page_name("zh"), "中文：本体说明（pyLODE）")],
+        "exo-onto ontology reference · 本体说明").encode("utf-8")
     pages = [("findings.html", "Findings by MSC source and by study · 研究发现"),
-             ("mechanism.svg", "Mechanism network (SVG) · 机制网络图"), ("mechanism.png", "Mechanism network (PNG)"),
-             ("ontology.html", "Ontology reference (pyLODE) · 本体说明")]
+             ("mechanism.en.svg", "Mechanism network (SVG)"), ("mechanism.zh.svg", "机制网络图（SVG）"),
+             ("mechanism.en.png", "Mechanism network (PNG)"), ("mechanism.zh.png", "机制网络图（PNG）"),
+             (page_name("en"), "Ontology reference (pyLODE)"), (page_name("zh"), "本体说明（pyLODE）")]
     shapes = sorted(shapes_dir().glob("*.ttl"))
     if shapes:
         shapes_graph = Graph()

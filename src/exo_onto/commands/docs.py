@@ -21,7 +21,8 @@ from .build import WAIT_HELP, check_wait
                    f"marked by {MARKER}).")
 @click.option("--wait", type=float, default=DEFAULT_WAIT, callback=check_wait, help=WAIT_HELP)
 def command(out_dir: Path, wait: float) -> None:
-    """Write pyLODE pages, the bilingual findings page and the mechanism picture (SVG, PNG).
+    """Write the ontology reference (pyLODE, one page per language), the bilingual findings page and
+    the mechanism picture in English and in Chinese (SVG, PNG); the same bytes on every run.
 
     The output folder follows the rules of `exo-onto build --out`: replaced only when it is empty or
     exo-onto made it (marker .exo-onto-output, nothing else in it but the files listed there);
