@@ -10,6 +10,7 @@ import click
 from ..curation import TemplateError, WriteError, check_template, export_template, write_findings
 from ..loading import TurtleError
 from ..namespaces import curie
+from ..paths import project_root
 
 
 @click.command("curate")
@@ -68,6 +69,7 @@ def command(file: Path, write: bool, export: bool) -> None:
         sys.exit(2)
     click.echo(summary)
     for path, rows in written.items():
+        shown = path.relative_to(project_root()) if path.is_relative_to(project_root()) else path
         for b in rows:
             click.echo(f"  row {b.row.number}: {'added' if b.status == 'new' else 'corrected'} {curie(b.finding)} "
-                       f"in {path}")
+                       f"in {shown}")
