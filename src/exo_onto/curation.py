@@ -37,7 +37,7 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 
 from .labels import label
-from .loading import TurtleError, load_graph
+from .loading import load_graph
 from .namespaces import (
     BIOLINK,
     CITO,
@@ -855,7 +855,9 @@ def planned_files(result: Result) -> dict[Path, bytes]:
                     if span is None:
                         raise WriteError(f"{path}: {curie(b.finding)} is not written as one block; cannot correct it")
                     block = text[span[0]:span[1]]
-                    removed += parse_turtle_text(text[:text.index("\n\n") + 2] + block, path)
+                    header = "".join(line for line in text.splitlines(keepends=True)
+                                     if re.match(r"(PREFIX|BASE|@prefix|@base)\s", line, re.IGNORECASE))
+                    removed += parse_turtle_text(header + "\n" + block, path)
                     text = text[:span[0]] + text[span[1]:]
             added = Graph()
             for b in rows:
@@ -1005,4 +1007,4 @@ def findings_subgraph(graph: Graph, findings: Iterable[URIRef]) -> Graph:
 
 __all__ = ["COLUMNS", "Problem", "Project", "Result", "TemplateError", "WriteError", "check_template",
            "export_rows", "export_template", "findings_subgraph", "kinds_of", "predicate_problem",
-           "read_template", "template_text", "write_findings", "TurtleError"]
+           "read_template", "template_text", "write_findings"]
