@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import collections
 import ctypes
+import errno
 import http.client
+import http.server
 import math
 import os
 import re
@@ -450,6 +452,213 @@ class OxigraphServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+# --- the query page in front of the server --------------------------------------------------------
+
+#: Headers that belong to one connection, not to the request or answer passed on.
+_HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
+                         "te", "trailer", "transfer-encoding", "upgrade", "expect"})
+#: Host names a browser uses for this server; any other Host is a page that rebound its DNS name to 127.0.0.1.
+_LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]"})
+#: Seconds a client may take over each part of its request, and each part of the answer it reads.
+CLIENT_TIMEOUT = 60
+#: A refused upload is read (and dropped) up to this size, so the client sees the refusal, not a reset.
+_DRAIN_BYTES = 64 * 1024 * 1024
+
+
+class QueryFront:
+    """What ``exo-onto serve`` shows on its port: the project's query page at ``/``, and every other
+    request passed unchanged to the Oxigraph server behind it (on its own loopback port).
+
+    Oxigraph has no option for its own page (its stock page loads an editor from a CDN and asks
+    prefix.cc for prefixes, so it is empty offline); this small threaded server answers ``GET /``
+    itself. It adds no way to write: updates and Graph Store writes reach Oxigraph, which refuses
+    them when it runs read-only, and its answers (403, the query timeout) come back as they are.
+    Requests naming another host than 127.0.0.1/localhost are refused (a web page whose DNS name
+    was rebound to 127.0.0.1 must not read or write through it). It runs on daemon threads of the
+    process that started it, so it ends with that process, ``kill -9`` included.
+    """
+
+    def __init__(self, page: bytes, csp: str, port: int = 0, host: str = "127.0.0.1",
+                 upstream_timeout: float = DEFAULT_QUERY_TIMEOUT + 30) -> None:
+        self.page = page
+        self.csp = csp
+        self.host = host
+        self.port = port
+        self.upstream_timeout = upstream_timeout
+        self.upstream: tuple[str, int] | None = None
+        self._httpd: _FrontServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def bind(self) -> QueryFront:
+        """Take the port now, before anything is loaded: :class:`PortInUseError` when somebody has it."""
+        try:
+            httpd = _FrontServer((self.host, self.port), _FrontHandler)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise PortInUseError(f"port {self.port} on {self.host} is already in use by another program; "
+                                     "choose another --port, or --port 0 for any free port") from None
+            raise Refused(f"cannot listen on {self.host}:{self.port}: {exc.strerror or exc}") from None
+        httpd.front = self
+        self._httpd = httpd
+        self.port = httpd.server_address[1]
+        return self
+
+    def start(self, upstream: OxigraphServer) -> QueryFront:
+        """Answer on the bound port, passing requests to ``upstream`` (a started server)."""
+        if self._httpd is None:
+            self.bind()
+        assert self._httpd is not None
+        self.upstream = (upstream.host, upstream.port)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.2},
+                                        name="exo-onto-query-page", daemon=True)
+        self._thread.start()
+        return self
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def stop(self) -> None:
+        """Stop answering and free the port (requests still being answered end with the process)."""
+        if self._httpd is None:
+            return
+        if self._thread is not None:
+            self._httpd.shutdown()
+            self._thread.join(timeout=10)
+        self._httpd.server_close()
+        self._httpd = None
+
+    def __enter__(self) -> QueryFront:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class _FrontServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    front: QueryFront
+
+    def handle_error(self, request, client_address) -> None:
+        pass  # a client that hangs up mid-request is not worth a traceback on the user's terminal
+
+
+class _FrontHandler(http.server.BaseHTTPRequestHandler):
+    server: _FrontServer
+    server_version = "exo-onto"
+    sys_version = ""
+    protocol_version = "HTTP/1.0"  # one request per connection; an answer of unknown length ends at close
+    timeout = CLIENT_TIMEOUT
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def _host_is_local(self) -> bool:
+        host = (self.headers.get("Host") or "").strip().lower()
+        if not host:
+            return True  # no browser sends a request without Host
+        name = host.split("]")[0] + "]" if host.startswith("[") else host.rsplit(":", 1)[0]
+        return name in _LOCAL_HOSTS
+
+    def _plain(self, status: int, text: str) -> None:
+        body = (text + "\n").encode("utf-8")
+        self.send_response_only(status)
+        for name, value in (("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body))),
+                            ("X-Content-Type-Options", "nosniff"), ("Connection", "close")):
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _page(self) -> None:
+        front = self.server.front
+        self.send_response_only(200)
+        for name, value in (("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(front.page))),
+                            ("Content-Security-Policy", front.csp), ("X-Content-Type-Options", "nosniff"),
+                            ("Referrer-Policy", "no-referrer"), ("X-Frame-Options", "DENY"),
+                            ("Cache-Control", "no-cache"), ("Connection", "close")):
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(front.page)
+
+    def _dispatch(self) -> None:
+        try:
+            if not self._host_is_local():
+                self._plain(403, "refused: this server answers requests for 127.0.0.1 or localhost only")
+            elif self.command in ("GET", "HEAD") and urllib.parse.urlsplit(self.path).path in ("/", "/index.html"):
+                self._page()
+            else:
+                self._proxy()
+        except OSError:  # the client went away, or stalled past CLIENT_TIMEOUT: nothing more to say to it
+            self.close_connection = True
+
+    do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _dispatch
+
+    def _proxy(self) -> None:
+        front = self.server.front
+        if self.headers.get("Transfer-Encoding"):
+            self._plain(411, "send the request body with a Content-Length (chunked bodies are not accepted)")
+            return
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+            if length < 0:
+                raise ValueError
+        except ValueError:
+            self._plain(400, "bad Content-Length")
+            return
+        assert front.upstream is not None
+        host, port = front.upstream
+        conn = http.client.HTTPConnection(host, port, timeout=front.upstream_timeout)
+        try:
+            try:
+                conn.putrequest(self.command, self.path, skip_host=True, skip_accept_encoding=True)
+                for name, value in self.headers.items():
+                    if name.lower() not in _HOP_BY_HOP and name.lower() not in ("host", "content-length"):
+                        conn.putheader(name, value)
+                conn.putheader("Host", f"{host}:{port}")
+                if length or self.command in ("POST", "PUT", "PATCH"):
+                    conn.putheader("Content-Length", str(length))
+                conn.putheader("Connection", "close")
+                conn.endheaders()
+                self._pass_body(conn, length)
+                response = conn.getresponse()
+            except (OSError, http.client.HTTPException) as exc:
+                self._plain(502, f"the SPARQL server behind this page did not answer: {printable(str(exc))}")
+                return
+            self.send_response_only(response.status, response.reason)
+            for name, value in response.getheaders():
+                if name.lower() not in _HOP_BY_HOP:
+                    self.send_header(name, value)
+            self.send_header("Connection", "close")
+            self.end_headers()
+            if self.command != "HEAD":
+                while chunk := response.read(65536):  # streamed: a large answer is never held whole
+                    self.wfile.write(chunk)
+        finally:
+            conn.close()
+
+    def _pass_body(self, conn: http.client.HTTPConnection, length: int) -> None:
+        """Send the request's body on; when the server answers early (a refused write), read the rest and drop it."""
+        remaining, upstream_open = length, True
+        while remaining > 0:
+            chunk = self.rfile.read(min(65536, remaining))
+            if not chunk:
+                raise ConnectionError("the client closed the connection before sending its whole request")
+            remaining -= len(chunk)
+            if upstream_open:
+                try:
+                    conn.send(chunk)
+                except (BrokenPipeError, ConnectionResetError):
+                    upstream_open = False  # its answer (often 403) is waiting: read it after the body
+            if not upstream_open and length - remaining > _DRAIN_BYTES:
+                return
 
 
 # --- the Graph Store Protocol client --------------------------------------------------------------

@@ -11,8 +11,9 @@ import click
 
 from .. import serving
 from ..loading import TurtleError, load_graph
+from ..query_page import build_page
 from ..querying import QueryError
-from ..serving import OxigraphServer, PortInUseError, Refused
+from ..serving import OxigraphServer, PortInUseError, QueryFront, Refused
 
 
 def _stop_on_signal(*_: object) -> None:
@@ -51,10 +52,11 @@ def _say(text: str, err: bool = False) -> None:
 def command(port: int, location: Path | None, writable: bool, query_timeout: float) -> None:
     """Start an Oxigraph SPARQL server on 127.0.0.1 with the graph loaded, print its URL, serve until Ctrl-C.
 
-    The root URL is a query page for the browser; /query is the SPARQL endpoint for
-    ``exo-onto query --endpoint``. The server is read-only (updates and Graph Store writes answer
-    403) unless --writable is given; each query is stopped after --query-timeout seconds. The
-    server stops with this command: Ctrl-C, SIGTERM, SIGHUP, and on Linux even kill -9.
+    The root URL is the project's query page for the browser (its prefixes, every stored query as
+    an example; it works offline); /query is the SPARQL endpoint for ``exo-onto query --endpoint``.
+    The server is read-only (updates and Graph Store writes answer 403) unless --writable is given;
+    each query is stopped after --query-timeout seconds. The server stops with this command:
+    Ctrl-C, SIGTERM, SIGHUP, and on Linux even kill -9.
 
     Exit status: 0 stopped by Ctrl-C/SIGTERM/SIGHUP; 1 the graph does not load or the server
     fails; 2 usage error, including a --port somebody else already listens on and a --location
@@ -64,6 +66,7 @@ def command(port: int, location: Path | None, writable: bool, query_timeout: flo
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _stop_on_signal)
     server: OxigraphServer | None = None
+    front: QueryFront | None = None
     status = 0
     try:
         if port and serving.port_in_use(port):  # before loading anything, and never talk to that server
@@ -71,26 +74,33 @@ def command(port: int, location: Path | None, writable: bool, query_timeout: flo
                                  "choose another --port, or --port 0 for any free port")
         if location is not None:
             serving.check_location(location)
+        # The user's port is the query page's, taken now; Oxigraph answers behind it on a port of its own.
+        front = QueryFront(b"", "", port=port, upstream_timeout=query_timeout + 30).bind()
         graph = load_graph()
         n = len(graph)
-        server = OxigraphServer(location=location, port=port, data=graph, writable=writable,
+        page = build_page(triples=n)
+        front.page, front.csp = page.body, page.csp
+        server = OxigraphServer(location=location, port=0, data=graph, writable=writable,
                                 query_timeout=query_timeout)
         server.start()
         del graph  # loaded into the database: its memory is not needed while serving
+        front.start(server)
+        url = front.url
         mode = "WRITABLE" if writable else "read-only"
-        _say(f"Oxigraph SPARQL server ({mode}) with {n} triples: {server.url}/")
-        _say(f"  query page (browser): {server.url}/")
-        _say(f"  SPARQL endpoint:      {server.query_endpoint}")
-        _say(f"  Graph Store endpoint: {server.store_endpoint}" + ("" if writable else " (reads only)"))
+        _say(f"Oxigraph SPARQL server ({mode}) with {n} triples: {url}/")
+        _say(f"  query page (browser): {url}/")
+        _say(f"  SPARQL endpoint:      {url}/query")
+        _say(f"  Graph Store endpoint: {url}/store" + ("" if writable else " (reads only)"))
         _say(f"  query timeout {server.query_timeout} s; server process {server.pid}")
         if writable:
             _say("warning: --writable: any local process or web page can change or delete this data "
                  "and make the server fetch URLs", err=True)
         _say("Press Ctrl-C to stop.")
         sys.stdout.flush()
-        while server.running:
+        while server.running and front.running:
             time.sleep(0.5)
-        _say(f"error: the oxigraph server stopped unexpectedly: {server.last_error}", err=True)
+        why = server.last_error if not server.running else "the query page stopped answering"
+        _say(f"error: the oxigraph server stopped unexpectedly: {why}", err=True)
         status = 1
     except KeyboardInterrupt:
         _say("stopping")
@@ -103,6 +113,8 @@ def command(port: int, location: Path | None, writable: bool, query_timeout: flo
     finally:
         for sig in handlers:
             signal.signal(sig, signal.SIG_IGN)  # a second signal must not interrupt the clean-up
+        if front is not None:
+            front.stop()
         if server is not None:
             server.stop()
         for sig, handler in handlers.items():
