@@ -7,6 +7,7 @@ checks byte-stability. Edge crossings are measured here, on Graphviz's own layou
 
 from __future__ import annotations
 
+import html
 import itertools
 import json
 import math
@@ -17,13 +18,14 @@ import sys
 import xml.etree.ElementTree as ET
 
 import pytest
-from rdflib import URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS
 
-from conftest import ROOT
+from conftest import ROOT, exo_onto_exe
 from exo_onto.docs import build_docs
 from exo_onto.mechanism import to_dot
-from exo_onto.namespaces import BIOLINK, CITO, MSCEXO
+from exo_onto.namespaces import BIOLINK, CITO, DEFINITION, MSCEXO
+from exo_onto.ontology_page import ontology_page
 
 SVG = "{http://www.w3.org/2000/svg}"
 CJK = re.compile(r"[\u2e80-\u9fff\uff00-\uffef]")
@@ -47,6 +49,31 @@ def test_every_file_is_the_same_bytes_on_another_run_and_hash_seed(docs, tmp_pat
             "mechanism.en.png", "mechanism.zh.png"} <= set(names)
     changed = [n for n in names if (docs / n).read_bytes() != (other / n).read_bytes()]
     assert changed == []
+
+
+def page_definitions(page: str, row: str) -> set[tuple[str, str]]:
+    """(term IRI, definition) for every definition row of every term block of a pyLODE page."""
+    found = set()
+    for block in page.split('<div class="property entity"')[1:]:
+        iri = html.unescape(re.search(r"<code>([^<]*)</code>", block).group(1))
+        cell = re.search(rf">{re.escape(row)}</a>\s*</th>\s*<td>(.*?)</td>", block, re.S)
+        if cell:
+            items = re.findall(r"<li>(.*?)</li>", cell.group(1), re.S) or [cell.group(1)]
+            found |= {(iri, " ".join(html.unescape(re.sub(r"<[^>]+>", " ", i)).split())) for i in items}
+    return found
+
+
+def test_pylode_shows_every_definition_of_the_release_file(tmp_path):
+    """The release's own TBox file, as OLS or a user would hand it to pyLODE, through the docs' page maker."""
+    r = subprocess.run([exo_onto_exe(), "build", "--out", str(tmp_path / "release")], cwd=ROOT, capture_output=True,
+                       text=True, timeout=900)
+    assert r.returncode == 0, r.stdout + r.stderr
+    tbox = Graph().parse(tmp_path / "release" / "exo-onto.ttl")
+    expected = {(str(s), " ".join(str(o).split())) for s, o in tbox.subject_objects(DEFINITION)
+                if isinstance(s, URIRef) and isinstance(o, Literal)}
+    assert len(expected) > 300
+    for lang, row in (("en", "Definition"), ("zh", "定义")):
+        assert page_definitions(ontology_page(tbox, lang), row) == expected, lang
 
 
 # --- the mechanism picture ----------------------------------------------------------------------------
