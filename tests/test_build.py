@@ -9,7 +9,7 @@ from pathlib import Path
 
 import owlready2
 import pytest
-from rdflib import BNode, Graph, URIRef
+from rdflib import BNode, Dataset, Graph, URIRef
 from rdflib.collection import Collection
 from rdflib.compare import isomorphic
 from rdflib.namespace import OWL, RDF, RDFS
@@ -24,6 +24,7 @@ from exo_onto.writing import write_folder_atomic
 
 VOID = "http://rdfs.org/ns/void#"
 
+M = BASE
 FORMATS = {f"{FULL}.ttl": "turtle", f"{FULL}.owl": "xml", f"{FULL}.jsonld": "json-ld", f"{FULL}.nt": "nt"}
 
 
@@ -279,9 +280,38 @@ def test_a_failed_build_leaves_the_previous_release(release, tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["rel"]
 
 
-def test_build_command(cli, tmp_path):
-    r = cli("build", "--out", str(tmp_path / "r"))
+def test_build_command(cli, release, tmp_path):
+    """The command as a user runs it, with --previous: an earlier version whose one finding said the opposite
+    direction; CHANGES.md names that finding and the field, and the nanopublications are in the release."""
+    out, _ = release
+    earlier = Graph().parse(out / f"{FULL}.ttl")
+    finding = URIRef(M + "finding-1.2-07")
+    [direction] = earlier.objects(finding, URIRef(M + "direction"))
+    flipped = URIRef(M + ("Decreased" if direction == URIRef(M + "Increased") else "Increased"))
+    earlier.set((finding, URIRef(M + "direction"), flipped))
+    (tmp_path / "earlier.ttl").write_text(earlier.serialize(format="turtle"), encoding="utf-8")
+    r = cli("build", "--out", str(tmp_path / "r"), "--previous", str(tmp_path / "earlier.ttl"))
     assert r.code == 0, r.err
+    changes = (tmp_path / "r" / "CHANGES.md").read_text(encoding="utf-8")
+    assert "finding-1.2-07" in changes and "direction" in changes
+    assert changes.count("finding-") == 1, changes
+    trig = Dataset().parse(tmp_path / "r" / "exo-onto-nanopubs.trig", format="trig")
+    heads = {s for s, _, _, _ in trig.quads((None, RDF.type, URIRef("http://www.nanopub.org/nschema#Nanopublication"),
+                                               None))}
+    assert len(heads) == len(set(load_graph().subjects(RDF.type, URIRef(M + "Finding"))))
     assert f"{FULL}.owl" in r.out
     assert (tmp_path / "r" / "context.jsonld").is_file()
     assert Path(tmp_path / "r").stat().st_mode & 0o055
+
+
+def test_a_release_compares_with_the_checkout_it_was_built_from_as_unchanged(release):
+    """A release's full graph holds the inferred axioms; read as a version, those are left out (they are
+    listed in exo-onto-inferred.ttl), so the release and its checkout give an empty changelog."""
+    from exo_onto.changelog import compare, load_version
+    from exo_onto.paths import project_root
+
+    out, _ = release
+    changes = compare(load_version(out), load_version(project_root()))
+    assert changes.is_empty(), changes.to_markdown()
+    with_inferred = Graph().parse(out / f"{FULL}.ttl")
+    assert len(with_inferred) > len(load_version(out))

@@ -58,6 +58,8 @@ BY_CONTENT = {"span", "context"}
 TERM_TYPES = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty, OWL.NamedIndividual)
 MAPPING_PREDICATES = (SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch, SKOS.narrowMatch, SKOS.relatedMatch)
 RELEASE_FILES = ("exo-onto-full.ttl", "exo-onto-full.nt", "exo-onto-full.owl")
+#: What a release's reasoner inferred: left out when a release is read as a version.
+INFERRED_FILE = "exo-onto-inferred.ttl"
 
 
 class DiffError(Exception):
@@ -79,7 +81,7 @@ def load_version(spec: str | Path, root: Path | None = None) -> Graph:
     if path.is_dir():
         for name in RELEASE_FILES:
             if (path / name).is_file():
-                return _parse(path / name)
+                return _asserted(path, _parse(path / name))
         if (path / "ontology" / "exo-onto.ttl").is_file():  # a checkout of the project
             files = [path / "ontology" / "exo-onto.ttl", *sorted((path / "ontology" / "kg").glob("*.ttl"))]
             return _load(files)
@@ -87,6 +89,18 @@ def load_version(spec: str | Path, root: Path | None = None) -> Graph:
     if path.is_file():
         return _parse(path)
     raise DiffError(f"{spec}: no such file or folder (give a release folder, a Turtle file or git:REV)")
+
+
+def _asserted(folder: Path, full: Graph) -> Graph:
+    """A release's full graph without what the reasoner inferred (listed in ``exo-onto-inferred.ttl``), so
+    a release compares with a checkout or a Turtle file by what the curators wrote."""
+    inferred = folder / INFERRED_FILE
+    if inferred.is_file():
+        header = set(full.subjects(RDF.type, OWL.Ontology))
+        for s, p, o in _parse(inferred):
+            if s not in header:
+                full.remove((s, p, o))
+    return full
 
 
 def _parse(path: Path) -> Graph:

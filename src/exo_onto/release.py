@@ -19,12 +19,14 @@ from pathlib import Path
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, OWL, PROV, RDF, RDFS, SKOS, VOID, XSD
 
+from .changelog import changes_markdown, load_version
 from .formatting import canonical_turtle
 from .jsonld import compacted, findings_document
 from .jsonld import context as jsonld_context
 from .labels import label
 from .loading import LoadedStore, load_graph, load_store, parse_turtle
 from .namespaces import BASE, PREFIXES, bind_prefixes, curie, curie_prefix_iri
+from .nanopubs import nanopublications
 from .obographs import obographs_json
 from .paths import ontology_files, tbox_path
 from .qc import qc_summary, run_qc
@@ -45,10 +47,12 @@ _HEADER = (DCTERMS.title, DCTERMS.description, DCTERMS.license, DCTERMS.creator,
            DCTERMS.source, DCTERMS.bibliographicCitation, RDFS.comment,
            URIRef("http://purl.org/vocab/vann/preferredNamespacePrefix"),
            URIRef("http://purl.org/vocab/vann/preferredNamespaceUri"))
+NANOPUBS = "exo-onto-nanopubs.trig"
+CHANGES = "CHANGES.md"
 MEDIA = {
     ".ttl": "text/turtle", ".owl": "application/rdf+xml", ".jsonld": "application/ld+json",
     ".nt": "application/n-triples", ".tsv": "text/tab-separated-values", ".json": "application/json",
-    FINDINGS_JSON: "application/ld+json",
+    FINDINGS_JSON: "application/ld+json", ".trig": "application/trig", ".md": "text/markdown",
 }
 
 
@@ -361,12 +365,14 @@ def void_graph(asserted: Graph, full: Graph, version: str, sizes: dict[str, int]
 
 
 def release_files(graph: Graph, tbox: Graph, report: ReasonerReport, version: str,
-                  tbox_report: ReasonerReport | None = None) -> dict[str, bytes]:
+                  tbox_report: ReasonerReport | None = None, previous: Graph | None = None,
+                  previous_name: str = "the previous release") -> dict[str, bytes]:
     """Every release file name with its bytes (pure: no disk access).
 
     ``report`` is the reasoner's verdict on the whole graph, ``tbox_report`` on the TBox alone (the main
     release carries only what the TBox entails; by default the whole-graph inferences about the TBox's
-    own classes and individuals).
+    own classes and individuals). With ``previous`` (the graph of an earlier version, as the curators
+    wrote it) the release gets a ``CHANGES.md`` saying what changed, finding by finding.
     """
     if tbox_report is None:
         in_tbox = set(tbox.subjects())
@@ -391,7 +397,10 @@ def release_files(graph: Graph, tbox: Graph, report: ReasonerReport, version: st
         f"{SIMPLE_VARIANT}.owl": rdfxml(simple_graph(main, tbox, version)),
         "exo-onto-inferred.ttl": canonical_turtle(inferred_graph(report, version)),
         "exo-onto.sssom.tsv": sssom(full, version),
+        NANOPUBS: nanopublications(graph, version).decode("utf-8"),
     }
+    if previous is not None:
+        text[CHANGES] = changes_markdown(previous, merged_graph(graph, tbox, version), previous_name, version)
     payload = {name: body.encode("utf-8") for name, body in text.items()}
     void = canonical_turtle(void_graph(graph, full, version, {n: len(b) for n, b in payload.items()}))
     payload["void.ttl"] = void.encode("utf-8")
@@ -427,15 +436,20 @@ def shacl_gate(loaded: LoadedStore) -> None:
 
 
 def build(out_dir: PathArg, version: str | None = None, files: PathArg | Iterable[PathArg] | None = None,
-          wait: float = DEFAULT_WAIT, on_wait: Callable[[str], None] | None = None) -> BuildReport:
+          wait: float = DEFAULT_WAIT, on_wait: Callable[[str], None] | None = None,
+          previous: PathArg | None = None) -> BuildReport:
     """Build the release into ``out_dir`` (``str`` or ``Path``).
 
     The folder is claimed first (:class:`~exo_onto.writing.OutputError` if the tool may not replace it or
     cannot write there, :class:`~exo_onto.writing.OutputBusy` after ``wait`` seconds of another writer);
     then :class:`BuildError` if the graph has SHACL violations, does not reason cleanly or has a QC error.
-    ``files`` (the TBox first) default to the project's ontology files.
+    ``files`` (the TBox first) default to the project's ontology files. ``previous`` (a release folder,
+    a Turtle file, a checkout or ``git:REV``) adds ``CHANGES.md``; one it cannot read is a
+    :class:`~exo_onto.changelog.DiffError`, raised before any work.
     """
     paths = _as_paths(files)
+    old = load_version(previous if str(previous).startswith("git:") else Path(previous)) \
+        if previous is not None else None
     with claim_output(out_dir, wait, on_wait) as folder:
         loaded = load_store(paths)  # the loader `check` uses: a file Oxigraph rejects is one FILE:LINE error
         shacl_gate(loaded)  # cheap (seconds), so before HermiT
@@ -458,6 +472,7 @@ def build(out_dir: PathArg, version: str | None = None, files: PathArg | Iterabl
         if not qc.ok:
             first = next(r for r in qc.rows if r.severity == "ERROR")
             raise BuildError(f"QC found {qc_summary(qc)}; first: {first.check} {first.entity} {first.property}")
-        payload = release_files(graph, tbox, report, version, tbox_report)
+        payload = release_files(graph, tbox, report, version, tbox_report, old,
+                                f"the previous version ({previous})")
         folder.write(payload)
     return BuildReport(Path(out_dir), version, list(payload), report)

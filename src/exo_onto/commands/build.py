@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from ..changelog import DiffError
 from ..loading import TurtleError
 from ..release import BuildError, build
 from ..writing import DEFAULT_WAIT, MARKER, OutputError, one_line
@@ -30,7 +31,10 @@ WAIT_HELP = (f"Seconds to wait while another exo-onto writes the same folder (de
                    f"marked by {MARKER}).")
 @click.option("--version", "version", default=None, help="Version to stamp (default: the TBox owl:versionInfo).")
 @click.option("--wait", type=float, default=DEFAULT_WAIT, callback=check_wait, help=WAIT_HELP)
-def command(out_dir: Path, version: str | None, wait: float) -> None:
+@click.option("--previous", default=None, metavar="VERSION",
+              help="An earlier version (release folder, Turtle file, checkout or git:REV): "
+                   "the release gets CHANGES.md, what changed finding by finding.")
+def command(out_dir: Path, version: str | None, wait: float, previous: str | None) -> None:
     """Build the release: ontology + data merged and reasoned (the HermiT-inferred subclass axioms and
     class assertions asserted) as Turtle, RDF/XML, JSON-LD and N-Triples; the reasoned TBox, its -base
     and -simple variants and OBO Graphs JSON; the findings as plain JSON; the inferred axioms alone,
@@ -48,12 +52,14 @@ def command(out_dir: Path, version: str | None, wait: float) -> None:
     Exit status:
       0  the release is written
       1  the graph has SHACL violations, does not reason cleanly or has a QC error
-      2  a file cannot be read, or the output folder may not or cannot be written
+      2  a file (or the --previous version) cannot be read, or the output folder may not or
+         cannot be written
          (the previous folder is left as it was)
     """
     try:
-        report = build(out_dir, version, wait=wait, on_wait=lambda msg: click.echo(one_line(msg), err=True))
-    except (TurtleError, OutputError) as exc:
+        report = build(out_dir, version, wait=wait, on_wait=lambda msg: click.echo(one_line(msg), err=True),
+                       previous=previous)
+    except (TurtleError, OutputError, DiffError) as exc:
         click.echo(f"error: {one_line(exc)}", err=True)
         sys.exit(2)
     except OSError as exc:  # disk full or unreadable outside the output folder (the reasoner's temporary file)
