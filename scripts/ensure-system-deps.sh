@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the non-Python programs exo-onto needs when they are missing (Debian/Ubuntu, as root):
 # a Java runtime for the HermiT reasoner that owlready2 bundles, Graphviz for the mechanism picture,
-# and Chromium with a CJK font for the test that reads the findings page in a real browser.
+# Chromium with a CJK font for the test that reads the findings page in a real browser, and
+# Virtuoso 7 (virtuoso-t, isql-vt) for the test that runs every stored query on a Virtuoso store.
 set -euo pipefail
 
 need=()
@@ -9,6 +10,7 @@ command -v java >/dev/null 2>&1 || need+=(default-jre-headless)
 command -v dot >/dev/null 2>&1 || need+=(graphviz)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 [ -e /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || need+=(fonts-wqy-zenhei)
+command -v virtuoso-t >/dev/null 2>&1 || need+=(virtuoso-opensource-7-bin)
 
 if [ ${#need[@]} -eq 0 ]; then
     exit 0
