@@ -138,3 +138,21 @@ if __name__ == "__main__":
     for arg in sys.argv[1:] or ["1"]:
         p, m = ensure_graph(int(arg))
         print(p, m)
+
+
+def untyped_path(triples: int) -> Path:
+    return CACHE / f"untyped-{triples}.nt"
+
+
+def ensure_untyped(triples: int) -> Path:
+    """``triples`` instance triples with no type and no TBox (ten properties per subject, literal values):
+    what a user's data dump looks like to ``exo-onto check FILE``. None of it may reach HermiT."""
+    path = untyped_path(triples)
+    if not path.exists():
+        CACHE.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        with open(tmp, "w", encoding="utf-8") as fh:
+            for i in range(triples):
+                fh.write(f'<http://example.org/s{i // 10}> <http://example.org/p{i % 10}> "value {i}" .\n')
+        tmp.replace(path)
+    return path

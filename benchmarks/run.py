@@ -37,7 +37,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from generate import ensure_graph
+from generate import ensure_graph, ensure_untyped
 
 DEFAULT_SIZES = "1,10,47,100,223,1000"
 STEPS = ("load", "shacl", "reason", "queries", "pipeline", "check")
@@ -49,6 +49,12 @@ TARGET_TRIPLES = 1_000_000
 TARGET_SECONDS = 60.0
 TARGET_MB = 4096.0
 LINEAR_SLACK = 1.10  # log-log slopes between noisy timings: ≤ 1.10 counts as linear
+# Issue 16: the literature-sized graph, and inputs that are not the project's shape.
+SCALE_SIZE = 1000
+SCALE_SECONDS = 60.0
+SCALE_MB = 2048.0
+SCALE_SLOPE = 1.05
+UNTYPED = {1_000_000: (30.0, 1536.0), 2_000_000: (60.0, 2048.0)}  # triples: (seconds, MB) for `check`
 
 
 # --- the child: one measurement ---------------------------------------------------------------
@@ -77,10 +83,10 @@ def _naive_pipeline(path: str, shapes, queries) -> None:
 
 def _chosen_pipeline(path: str, shapes, queries) -> None:
     from exo_onto.querying import resolve_bindings, run_embedded
-    from exo_onto.validation import validate_store
+    from exo_onto.validation import STEP_LIMIT, validate_store
 
     loaded = _loaded(path)
-    validate_store(loaded, shapes)
+    validate_store(loaded, shapes, limit=STEP_LIMIT)  # counts every result, keeps the first per shape
     for q in queries:
         run_embedded(q, resolve_bindings(q), loaded.store)
 
@@ -101,11 +107,11 @@ def measure(step: str, engine: str, path: str) -> float:
             start = time.perf_counter()
             validate_graph(graph, shapes=shapes, fast=False)
         else:
-            from exo_onto.validation import validate_store
+            from exo_onto.validation import STEP_LIMIT, validate_store
 
             loaded = _loaded(path)
             start = time.perf_counter()
-            validate_store(loaded, shapes)
+            validate_store(loaded, shapes, limit=STEP_LIMIT)
         return time.perf_counter() - start
     if step == "reason":
         from exo_onto.reasoning import reason, reason_store
@@ -144,7 +150,8 @@ def measure(step: str, engine: str, path: str) -> float:
         from exo_onto.check import run_check
 
         start = time.perf_counter()
-        run_check([Path(path)])
+        # The clones are the project's graph grown: run its stored queries too, as `exo-onto check` does.
+        run_check([Path(path)], project=engine != "untyped")
         return time.perf_counter() - start
     raise ValueError(f"unknown step {step!r}")
 
@@ -325,6 +332,19 @@ def table(rows: list[dict], key: str) -> list[str]:
     return lines
 
 
+def run_untyped(args: argparse.Namespace) -> list[dict]:
+    """`exo-onto check FILE` on instance data with no types and no TBox (issue 16's 'bounded on any input')."""
+    rows = []
+    for triples in sorted(UNTYPED):
+        if triples > args.untyped_max:
+            continue
+        path = ensure_untyped(triples)
+        cell = run_child("check", "untyped", path, args.timeout)
+        print(f"  untyped {triples:,} check {_fmt(cell, 's')} s {_fmt(cell, 'mb')} MB", file=sys.stderr)
+        rows.append({"triples": triples, "check": cell})
+    return rows
+
+
 def _verdict(ok: bool) -> str:
     return "holds" if ok else "MISSES"
 
@@ -387,16 +407,57 @@ def targets(rows: list[dict], args: argparse.Namespace) -> list[str]:
     return lines
 
 
+def scale_targets(rows: list[dict], untyped: list[dict]) -> list[str]:
+    """Issue 16's targets: ×1000 in a minute and 2 GB, growth ≤ 1.05, and `check` bounded on untyped input."""
+    lines = []
+    at = [r for r in rows if r["size"] == SCALE_SIZE]
+    if not at:
+        text = f"not measured (largest size run ×{max(r['size'] for r in rows)})"
+    else:
+        cell = at[0]["steps"]["pipeline"]["chosen"]
+        if "s" not in cell:
+            text = f"MISSES: chosen pipeline {_fmt(cell, 's')} s"
+        else:
+            ok = cell["s"] <= SCALE_SECONDS and cell["mb"] <= SCALE_MB
+            text = (f"{_verdict(ok)}: {_num(cell['s'], 's')} s (target ≤ {SCALE_SECONDS:.0f}), peak "
+                    f"{_num(cell['mb'], 'mb')} MB (target ≤ {SCALE_MB:.0f})")
+    lines.append(f"* (d) load + SHACL + every stored query at ×{SCALE_SIZE} — {text}.")
+    lines.append(f"* (e) every chosen step's growth exponent ≤ {SCALE_SLOPE:.2f}, smallest to largest size and "
+                 f"between the two largest:")
+    for step in STEPS:
+        overall, top = exponents(rows, step, "chosen")
+        if overall is None:
+            lines.append(f"  * {TITLES[step]} — not measured (fewer than two sizes).")
+            continue
+        worst = max(e for e in (overall, top) if e is not None)
+        lines.append(f"  * {TITLES[step]} — {_verdict(worst <= SCALE_SLOPE)}: {_exp_text(overall)} overall, "
+                     f"{_exp_text(top)} between the two largest.")
+    for triples, (seconds, mb) in sorted(UNTYPED.items()):
+        found = [u for u in untyped if u["triples"] == triples]
+        if not found:
+            text = "not measured (--untyped-max)"
+        elif "s" not in found[0]["check"]:
+            text = f"MISSES: {_fmt(found[0]['check'], 's')} s"
+        else:
+            cell = found[0]["check"]
+            ok = cell["s"] <= seconds and cell["mb"] <= mb
+            text = (f"{_verdict(ok)}: {_num(cell['s'], 's')} s (target < {seconds:.0f}), peak {_num(cell['mb'], 'mb')}"
+                    f" MB (target < {mb:.0f})")
+        lines.append(f"* (f) `check` on {triples:,} untyped triples — {text}.")
+    return lines
+
+
 def command(args: argparse.Namespace) -> str:
     return (f".venv/bin/python benchmarks/run.py --sizes {args.sizes} --max-size {args.max_size} "
             f"--naive-max-size {args.naive_max_size} --naive-pipeline-max-size {args.naive_pipeline_max_size} "
-            f"--timeout {args.timeout:g}")
+            f"--timeout {args.timeout:g} --untyped-max {args.untyped_max}")
 
 
-def report(rows: list[dict], args: argparse.Namespace) -> str:
+def report(rows: list[dict], args: argparse.Namespace, untyped: list[dict] | None = None) -> str:
     t = f"{args.timeout:g}"
+    untyped = untyped or []
     lines = [
-        "# Benchmark results (issue 7)",
+        "# Benchmark results",
         "",
         f"Machine: {os.cpu_count()} CPU(s) (nproc), Python {platform.python_version()}, {platform.system()} "
         f"{platform.machine()}; date {date.today().isoformat()}. Command: `{command(args)}`.",
@@ -404,6 +465,7 @@ def report(rows: list[dict], args: argparse.Namespace) -> str:
         "## Targets",
         "",
         *targets(rows, args),
+        *scale_targets(rows, untyped),
         "",
         "## Measurements",
         "",
@@ -423,6 +485,7 @@ def report(rows: list[dict], args: argparse.Namespace) -> str:
         "| step | naive | chosen | naive, two largest | chosen, two largest |",
         "|---|---|---|---|---|",
     ]
+    untyped_rows = [f"| {u['triples']:,} | {_fmt(u['check'], 's')} | {_fmt(u['check'], 'mb')} |" for u in untyped]
     for s in STEPS:
         (n_all, n_top), (c_all, c_top) = exponents(rows, s, "naive"), exponents(rows, s, "chosen")
         lines.append(f"| {TITLES[s]} | {_exp_text(n_all)} | {_exp_text(c_all)} | {_exp_text(n_top)} | "
@@ -453,6 +516,13 @@ def report(rows: list[dict], args: argparse.Namespace) -> str:
         f"* ⁵ not run, as it cannot finish within {t} s: the same step timed out at a smaller size (the graphs nest: "
         "×N's triples are a subset of ×M's for N < M), or, for the pipeline, the SHACL step it contains timed out "
         "at this size (its memory bound is then the SHACL step's).",
+        "* Untyped input: `run_check` on N-Triples with no types and no TBox (ten literal-valued properties per "
+        "subject, `benchmarks/generate.py`): seconds and peak MB:",
+        "",
+        "| triples | check (s) | peak (MB) |",
+        "|---|---|---|",
+        *untyped_rows,
+        "",
         "* The graph: ×1 is the real graph (TBox + `ontology/kg`); ×N adds N−1 varied clones of every finding, span, "
         "preparation, context, carrier and cited work (`benchmarks/generate.py`). Clones add no SHACL violation; "
         "each cloned span adds one warning (its IRI no longer spells its offsets). Each clone adds 215 findings and "
@@ -481,6 +551,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="largest size for naive SHACL and pipeline, which may time out (default 47)")
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds per measurement (default 600)")
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "results.md")
+    parser.add_argument("--untyped-max", type=int, default=max(UNTYPED),
+                        help="largest untyped input for `check` (default 2000000; 0 skips them)")
     parser.add_argument("--child", nargs=3, metavar=("STEP", "ENGINE", "FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -499,6 +571,10 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(run_size(size, args, rows))
         text = report(rows, args)
         args.out.write_text(text, encoding="utf-8")  # after every size, so a long run leaves partial results
+    untyped = run_untyped(args)
+    if rows:
+        text = report(rows, args, untyped)
+        args.out.write_text(text, encoding="utf-8")
     print(text)
     print(f"written to {args.out}", file=sys.stderr)
     return 0
