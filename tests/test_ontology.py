@@ -7,12 +7,18 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, XSD
 
 from exo_onto.formatting import canonical_turtle
-from exo_onto.loading import parse_turtle
+from exo_onto.loading import load_graph, parse_turtle
 from exo_onto.namespaces import BASE, DEFINITION, VANN, curie, is_external_term
-from exo_onto.paths import ontology_files
+from exo_onto.paths import import_module_files, ontology_files, tbox_files
 
 ONT = URIRef(BASE + "exo-onto.owl")
 DECLARED = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty, OWL.NamedIndividual)
+
+
+@pytest.fixture(scope="module")
+def ontology():
+    """The ontology as Protégé opens it: the TBox with its import modules and bridge, no knowledge graph."""
+    return load_graph(tbox_files())
 
 
 def declared_terms(g):
@@ -31,7 +37,10 @@ def test_header(tbox):
     assert tbox.value(ONT, DCTERMS.source) == URIRef(BASE + "review")
     assert tbox.value(ONT, VANN.preferredNamespacePrefix) == Literal("mscexo")
     assert tbox.value(ONT, VANN.preferredNamespaceUri) == Literal(BASE, datatype=XSD.anyURI)
-    assert not list(tbox.objects(ONT, OWL.imports)), "the TBox must open offline"
+    # It imports its components (import modules, bridge); each resolves offline (tests/test_imports.py).
+    assert set(tbox.objects(ONT, OWL.imports)) == {
+        URIRef(f"{BASE}imports/{p.stem.removesuffix('_import')}_import.owl") for p in import_module_files()
+    } | {URIRef(BASE + "bridge/exo-onto-bridge.owl")}
 
 
 def test_every_term_has_one_english_and_one_chinese_label_and_a_definition(graph):
@@ -46,19 +55,19 @@ def test_every_term_has_one_english_and_one_chinese_label_and_a_definition(graph
     assert not problems, "\n".join(problems)
 
 
-def test_no_label_repeats_within_a_language(tbox):
+def test_no_label_repeats_within_a_language(ontology):
     seen = defaultdict(set)
-    for term in declared_terms(tbox):
-        for lab in tbox.objects(term, RDFS.label):
+    for term in declared_terms(ontology):
+        for lab in ontology.objects(term, RDFS.label):
             seen[(lab.language, str(lab).casefold())].add(curie(term))
     repeats = {k: v for k, v in seen.items() if len(v) > 1}
     assert not repeats, repeats
 
 
-def test_review_abbreviations_are_synonyms(tbox):
+def test_review_abbreviations_are_synonyms(ontology):
     from exo_onto.namespaces import OBOINOWL
 
-    synonyms = {str(o) for o in tbox.objects(None, OBOINOWL.hasExactSynonym)}
+    synonyms = {str(o) for o in ontology.objects(None, OBOINOWL.hasExactSynonym)}
     for abbrev in ["BMSC", "AD-MSC", "SMSC", "MSCIPFP", "hUC-MSC", "hESC-MSC", "sEV", "MP", "ACD", "OA",
                    "CIOA", "DMM", "PBS", "GelMA", "PCL", "Col II", "iNOS", "COX-2", "TNF-α"]:
         assert abbrev in synonyms, abbrev

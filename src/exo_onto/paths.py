@@ -9,8 +9,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-#: The TBox (classes, properties, external terms declared locally).
+#: The TBox: the project's own classes, properties and vocabulary individuals, and the ontology header
+#: that ``owl:imports`` the import modules and the bridge.
 TBOX_NAME = "exo-onto.ttl"
+#: The bridge component: the axioms that tie external terms to the project's classes (local parents).
+BRIDGE_NAME = "exo-onto-bridge.ttl"
 
 
 def project_root() -> Path:
@@ -41,14 +44,36 @@ def tbox_path(root: Path | None = None) -> Path:
     return ontology_dir(root) / TBOX_NAME
 
 
+def imports_dir(root: Path | None = None) -> Path:
+    """The import modules (ODK ``imports/``): one ``<source>_import.ttl`` per source ontology."""
+    return ontology_dir(root) / "imports"
+
+
+def import_module_files(root: Path | None = None) -> list[Path]:
+    """Every import module, sorted by name."""
+    return sorted(imports_dir(root).glob("*_import.ttl"))
+
+
+def bridge_path(root: Path | None = None) -> Path:
+    return ontology_dir(root) / "bridge" / BRIDGE_NAME
+
+
+def tbox_files(root: Path | None = None) -> list[Path]:
+    """The ontology without the knowledge graph, as Protégé opens it through ``owl:imports``: the TBox
+    first, then the import modules sorted by name, then the bridge (when it exists)."""
+    bridge = bridge_path(root)
+    return [tbox_path(root), *import_module_files(root), *([bridge] if bridge.is_file() else [])]
+
+
 def kg_dir(root: Path | None = None) -> Path:
     """The knowledge graph proper: the review, its cited works and its findings."""
     return ontology_dir(root) / "kg"
 
 
 def ontology_files(root: Path | None = None) -> list[Path]:
-    """Every Turtle file of the graph: the TBox first, then ``kg/*.ttl`` sorted by name."""
-    return [tbox_path(root), *sorted(kg_dir(root).glob("*.ttl"))]
+    """Every Turtle file of the graph: :func:`tbox_files` (the TBox first, its import modules, the bridge),
+    then ``kg/*.ttl`` sorted by name."""
+    return [*tbox_files(root), *sorted(kg_dir(root).glob("*.ttl"))]
 
 
 def source_text_path(root: Path | None = None) -> Path:
