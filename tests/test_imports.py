@@ -9,15 +9,17 @@ not from the code that loads them.
 
 from __future__ import annotations
 
+import csv
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from rdflib import Graph, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
 
 from exo_onto.loading import load_graph, parse_turtle
-from exo_onto.namespaces import BASE, curie
+from exo_onto.namespaces import BASE, DEFINITION, OBOINOWL, curie
 from exo_onto.paths import bridge_path, import_module_files, ontology_dir, ontology_files, tbox_files, tbox_path
 from exo_onto.qc import load_checks, run_qc
 
@@ -45,6 +47,45 @@ VOCABULARIES = {
     "http://www.w3.org/2000/01/rdf-schema#": "rdfs", "http://www.w3.org/2004/02/skos/core#": "skos",
     "http://purl.org/vocab/vann/": "vann",
 }
+
+
+GLOSS = URIRef(BASE + "projectGloss")
+DECLARED = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty, OWL.NamedIndividual)
+HGNC = "https://identifiers.org/hgnc:"
+
+
+def verified_rows() -> dict[str, list[dict[str, str]]]:
+    """IRI -> the verified rows of the reference tables that name it."""
+    out: dict[str, list[dict[str, str]]] = {}
+    for name in ("xrefs.tsv", "xrefs-supplement.tsv"):
+        with open(REFERENCE / name, encoding="utf-8") as fh:
+            for row in csv.DictReader(fh, delimiter="\t"):
+                if row["status"] == "verified" and row["iri"]:
+                    out.setdefault(row["iri"], []).append(row)
+    return out
+
+
+def source_label(row: dict[str, str]) -> tuple[str, str | None]:
+    """The label a row's source gives the term, and for HGNC the gene's approved name.
+
+    An HGNC row's ``label_in_source`` holds two columns of the HGNC export, ``SYMBOL | approved name``;
+    HGNC names a gene by its approved symbol (the row's notes say "Approved symbol SYMBOL"). Every
+    other row holds the source's label as it is.
+    """
+    cell = row["label_in_source"]
+    if not row["iri"].startswith(HGNC):
+        return cell, None
+    symbol, name = (part.strip() for part in cell.split("|"))
+    assert f"Approved symbol {symbol};" in row["notes"], row["curie"]
+    return symbol, name
+
+
+def english(g: Graph, term, prop=RDFS.label) -> list[str]:
+    return sorted(str(o) for o in g.objects(term, prop) if isinstance(o, Literal) and o.language == "en")
+
+
+def external_terms(g: Graph) -> list[URIRef]:
+    return sorted({s for t in DECLARED for s in g.subjects(RDF.type, t) if is_external(s)})
 
 
 def source_of(iri) -> str | None:
@@ -197,3 +238,84 @@ def test_a_component_header_needs_only_a_title_and_a_description():
     assert {r.property.rsplit("/", 1)[-1].rsplit("#", 1)[-1] for r in rows if r.entity == BASE + "qc.owl"} == {
         "description", "license", "creator", "versionIRI", "versionInfo", "preferredNamespacePrefix",
         "preferredNamespaceUri"}
+
+
+# --- labels: the source's; the project's wording a synonym; definitions: the source's or none ---------
+
+
+@pytest.fixture(scope="module")
+def rows() -> dict[str, list[dict[str, str]]]:
+    return verified_rows()
+
+
+def test_every_external_terms_english_label_is_its_source_label(ontology, rows):
+    checked, wrong = 0, []
+    for term in external_terms(ontology):
+        if str(term) not in rows:
+            continue
+        [(label, _)] = {source_label(r) for r in rows[str(term)]}  # the tables agree with themselves
+        checked += 1
+        if english(ontology, term) != [label]:
+            wrong.append(f"{curie(term)}: {english(ontology, term)} but the source says {label!r}")
+    assert not wrong, "\n".join(wrong)
+    assert checked >= 180  # every CL, UBERON, GO, … , HGNC, miRBase, EFO term the ontology declares
+
+
+def test_the_issues_examples_carry_their_source_labels_and_keep_the_projects_as_synonyms(ontology, rows):
+    for iri, former in (("http://purl.obolibrary.org/obo/CL_0002302", "synovial macrophage"),
+                        ("http://purl.obolibrary.org/obo/ECO_0000178", "in vivo evidence"),
+                        ("http://purl.obolibrary.org/obo/ECO_0007122", "in vitro evidence used in manual assertion")):
+        term = URIRef(iri)
+        assert english(ontology, term) == [rows[iri][0]["label_in_source"]]
+        assert former in english(ontology, term, OBOINOWL.hasExactSynonym)
+        assert len([o for o in ontology.objects(term, RDFS.label) if o.language == "zh"]) == 1  # the Chinese stays
+
+
+def test_a_relabelled_term_says_so_and_keeps_its_former_label(ontology):
+    changed = 0
+    for term in external_terms(ontology):
+        for note in english(ontology, term, SKOS.changeNote):
+            m = re.match(r"English label changed from '(.+?)' to '(.+?)'", note)
+            if m:
+                changed += 1
+                assert english(ontology, term) == [m.group(2)]
+                assert m.group(1) in english(ontology, term, OBOINOWL.hasExactSynonym)
+    assert changed >= 8
+
+
+def test_an_hgnc_gene_has_its_approved_name_as_a_synonym(ontology, rows):
+    genes = [t for t in external_terms(ontology) if str(t).startswith(HGNC)]
+    assert len(genes) >= 25
+    for gene in genes:
+        [(_, name)] = {source_label(r) for r in rows[str(gene)]}
+        assert name in english(ontology, gene, OBOINOWL.hasExactSynonym), curie(gene)
+
+
+def test_a_term_without_a_verified_source_label_keeps_its_label_and_says_so(ontology, rows):
+    """Only the metadata and annotation vocabularies have no row in the reference tables; their labels
+    are the project's, and each term carries a curator note saying that."""
+    unknown = [t for t in external_terms(ontology) if str(t) not in rows]
+    assert unknown
+    registries = [curie(t) for t in unknown if str(t).startswith((OBO, *REGISTRIES))]
+    assert registries == [], "a registry term without a verified row"
+    for term in unknown:
+        assert source_of(term) in VOCABULARIES.values(), term
+        assert any(n.startswith("Source label not verified") for n in english(ontology, term, SKOS.editorialNote)), term
+
+
+def test_no_project_definition_on_a_foreign_iri(graph, rows):
+    """A definition (IAO:0000115) on another ontology's IRI must be that source's verified definition; the
+    reference tables verify labels, not definitions, so no external IRI carries one, in any file."""
+    verified = {(iri, r["definition"]) for iri, rs in rows.items() for r in rs if r.get("definition")}
+    found = sorted((curie(s), str(d)) for s, d in graph.subject_objects(DEFINITION)
+                   if is_external(s) and (str(s), str(d)) not in verified)
+    assert found == []
+
+
+def test_every_external_term_has_one_english_project_gloss(ontology):
+    terms = external_terms(ontology)
+    assert len(terms) > 200
+    missing = [curie(t) for t in terms if len(english(ontology, t, GLOSS)) != 1]
+    assert missing == []
+    assert not list(ontology.subjects(GLOSS, None)) or all(
+        is_external(s) for s in ontology.subjects(GLOSS, None)), "the project's own terms are defined, not glossed"

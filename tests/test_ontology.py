@@ -43,12 +43,16 @@ def test_header(tbox):
     } | {URIRef(BASE + "bridge/exo-onto-bridge.owl")}
 
 
-def test_every_term_has_one_english_and_one_chinese_label_and_a_definition(graph):
+def test_every_term_has_one_english_and_one_chinese_label_and_the_projects_a_definition(graph):
+    """Every declared term is labelled in both languages; the project's own (mscexo:) are defined. An
+    external term's definition is its source's: tests/test_imports.py checks those terms."""
     problems = []
     for term in declared_terms(graph):
         langs = [lab.language for lab in graph.objects(term, RDFS.label)]
         if sorted(langs) != ["en", "zh"]:
             problems.append(f"{curie(term)} labels {langs}")
+        if not str(term).startswith(BASE):
+            continue
         defs = [d for d in graph.objects(term, DEFINITION) if isinstance(d, Literal) and d.language == "en"]
         if len(defs) != 1 or not str(defs[0]).strip():
             problems.append(f"{curie(term)} has {len(defs)} English definition(s)")
