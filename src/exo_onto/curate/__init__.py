@@ -1,0 +1,1 @@
+"""Curation: the template path for new findings and the assertion-level changelog."""

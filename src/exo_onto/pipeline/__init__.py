@@ -1,0 +1,1 @@
+"""The main job: every check the project's graph must pass, step by step."""

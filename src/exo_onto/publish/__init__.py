@@ -1,0 +1,1 @@
+"""Publishing: the release files, documentation pages, the picture and the SPARQL server."""

@@ -1,0 +1,1 @@
+"""Stored queries: headers, binding, running (embedded with deadlines, remote), results, QC, counts."""

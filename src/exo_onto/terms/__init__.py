@@ -1,0 +1,1 @@
+"""Ground floor: namespaces, CURIEs, RDF term conversion and the label rule."""
