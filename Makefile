@@ -19,12 +19,13 @@ system-deps:
 check: install system-deps
 	$(BIN)/exo-onto check
 
-# Test suite (what .ci/run runs).
+# Test suite (what .ci/run runs): the linter first (the layer contract is tests/test_layers.py), then pytest.
 test: install system-deps
+	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/python -m pytest
 
 lint: install
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests benchmarks
 
 fmt: install
 	$(BIN)/exo-onto fmt

@@ -10,9 +10,9 @@ shapes and query files).
 
 Steps, "naive" vs "chosen" (the project's path):
 
-* load — rdflib parsing the N-Triples vs ``exo_onto.loading.load_store``;
+* load — rdflib parsing the N-Triples vs ``exo_onto.io.load.load_store``;
 * SHACL — naive is pyshacl with every shape (``validate_graph(fast=False)``, the oracle); chosen is
-  ``exo_onto.validation.validate_store`` on the loaded store;
+  ``exo_onto.shacl.validate.validate_store`` on the loaded store;
 * reason — naive is HermiT over the whole graph; chosen is ``reason_store(..., "auto")``: the same up to
   150 k triples, above it HermiT on the TBox and OWL 2 RL rules as SPARQL on the ABox;
 * queries — every stored query, summed: rdflib's engine vs pyoxigraph;
@@ -66,14 +66,14 @@ def _rdflib_graph(path: str):
 
 
 def _loaded(path: str):
-    from exo_onto.loading import load_store
+    from exo_onto.io.load import load_store
 
     return load_store([Path(path)])
 
 
 def _naive_pipeline(path: str, shapes, queries) -> None:
-    from exo_onto.querying import resolve_bindings, run_rdflib
-    from exo_onto.validation import validate_graph
+    from exo_onto.query.stored import resolve_bindings, run_rdflib
+    from exo_onto.shacl.validate import validate_graph
 
     graph = _rdflib_graph(path)
     validate_graph(graph, shapes=shapes, fast=False)
@@ -82,8 +82,8 @@ def _naive_pipeline(path: str, shapes, queries) -> None:
 
 
 def _chosen_pipeline(path: str, shapes, queries) -> None:
-    from exo_onto.querying import resolve_bindings, run_embedded
-    from exo_onto.validation import STEP_LIMIT, validate_store
+    from exo_onto.query.stored import resolve_bindings, run_embedded
+    from exo_onto.shacl.validate import STEP_LIMIT, validate_store
 
     loaded = _loaded(path)
     validate_store(loaded, shapes, limit=STEP_LIMIT)  # counts every result, keeps the first per shape
@@ -99,7 +99,7 @@ def measure(step: str, engine: str, path: str) -> float:
         load(path)
         return time.perf_counter() - start
     if step == "shacl":
-        from exo_onto.validation import load_shapes, validate_graph
+        from exo_onto.shacl.validate import load_shapes, validate_graph
 
         shapes = load_shapes()
         if engine == "naive":
@@ -107,14 +107,14 @@ def measure(step: str, engine: str, path: str) -> float:
             start = time.perf_counter()
             validate_graph(graph, shapes=shapes, fast=False)
         else:
-            from exo_onto.validation import STEP_LIMIT, validate_store
+            from exo_onto.shacl.validate import STEP_LIMIT, validate_store
 
             loaded = _loaded(path)
             start = time.perf_counter()
             validate_store(loaded, shapes, limit=STEP_LIMIT)
         return time.perf_counter() - start
     if step == "reason":
-        from exo_onto.reasoning import reason, reason_store
+        from exo_onto.reason.reasoner import reason, reason_store
 
         if engine == "naive":
             graph = _rdflib_graph(path)
@@ -126,7 +126,7 @@ def measure(step: str, engine: str, path: str) -> float:
             reason_store(loaded, "auto")
         return time.perf_counter() - start
     if step == "queries":
-        from exo_onto.querying import list_queries, resolve_bindings, run_embedded, run_rdflib
+        from exo_onto.query.stored import list_queries, resolve_bindings, run_embedded, run_rdflib
 
         queries = list_queries()
         target = _rdflib_graph(path) if engine == "naive" else _loaded(path).store
@@ -138,8 +138,8 @@ def measure(step: str, engine: str, path: str) -> float:
                 run_embedded(q, resolve_bindings(q), target)
         return time.perf_counter() - start
     if step == "pipeline":
-        from exo_onto.querying import list_queries
-        from exo_onto.validation import load_shapes
+        from exo_onto.query.stored import list_queries
+        from exo_onto.shacl.validate import load_shapes
 
         shapes, queries = load_shapes(), list_queries()
         run = _naive_pipeline if engine == "naive" else _chosen_pipeline
@@ -147,7 +147,7 @@ def measure(step: str, engine: str, path: str) -> float:
         run(path, shapes, queries)
         return time.perf_counter() - start
     if step == "check":
-        from exo_onto.check import run_check
+        from exo_onto.pipeline.check import run_check
 
         start = time.perf_counter()
         # The clones are the project's graph grown: run its stored queries too, as `exo-onto check` does.
@@ -492,14 +492,15 @@ def report(rows: list[dict], args: argparse.Namespace, untyped: list[dict] | Non
                      f"{_exp_text(c_top)} |")
     lines += [
         "",
-        "* load: rdflib `Graph.parse` of the N-Triples vs `exo_onto.loading.load_store` (the project's loader, "
+        "* load: rdflib `Graph.parse` of the N-Triples vs `exo_onto.io.load.load_store` (the project's loader, "
         "an Oxigraph store; before it existed this column timed pyoxigraph `Store.bulk_load`).",
         f"* ¹ SHACL: naive is `validate_graph(graph, fast=False)`: pyshacl with every shape and RDFS inference, the "
-        f"oracle. Chosen is `exo_onto.validation.validate_store` on the loaded store (loading not timed); a test "
+        f"oracle. Chosen is `exo_onto.shacl.validate.validate_store` on the loaded store (loading not timed); a test "
         f"asserts both give identical results. Naive runs up to ×{args.naive_pipeline_max_size} "
         f"(`--naive-pipeline-max-size`) with the {t} s timeout.",
-        "* ² reason: naive is HermiT (owlready2) over the whole graph. Chosen is `exo_onto.reasoning.reason_store` "
-        "in `auto` mode, what `exo-onto check` runs: the same HermiT run up to 150,000 triples (so the columns "
+        "* ² reason: naive is HermiT (owlready2) over the whole graph. Chosen is "
+        "`exo_onto.reason.reasoner.reason_store` in `auto` mode, what `exo-onto check` runs: the same HermiT "
+        "run up to 150,000 triples (so the columns "
         "agree there), above it HermiT classifies the TBox and the ABox is checked by OWL 2 RL rules as SPARQL "
         f"(disjoint types, functional data properties). Naive runs up to ×{args.naive_pipeline_max_size} with the "
         f"{t} s timeout.",
@@ -509,8 +510,8 @@ def report(rows: list[dict], args: argparse.Namespace, untyped: list[dict] | Non
         "all three. Naive: rdflib parse, `validate_graph(fast=False)`, `run_rdflib` per query. Chosen: `load_store`, "
         f"`validate_store`, `run_embedded` per query on the same store. Naive runs up to "
         f"×{args.naive_pipeline_max_size} with the {t} s timeout; targets (a) and (b) are read from this column.",
-        "* ⁴ check: `exo_onto.check.run_check` on the generated file (parse into Oxigraph, reason as in ², SHACL, QC, "
-        "stored queries): the "
+        "* ⁴ check: `exo_onto.pipeline.check.run_check` on the generated file (parse into Oxigraph, reason as "
+        "in ², SHACL, QC, stored queries): the "
         "project's `exo-onto check`, no naive twin. On clones the stored queries no longer give the real graph's "
         "expected answers, so the verdict is not OK there (QC still passes); only the time is of interest.",
         f"* ⁵ not run, as it cannot finish within {t} s: the same step timed out at a smaller size (the graphs nest: "

@@ -15,7 +15,7 @@ import pytest
 from rdflib import Graph
 
 from exo_onto import load_graph, reason
-from exo_onto.loading import parse_turtle
+from exo_onto.io.load import parse_turtle
 from exo_onto.paths import project_root, reference_dir, tbox_path
 
 ROOT = project_root()

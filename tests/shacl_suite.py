@@ -152,7 +152,7 @@ def expected_report(test: SuiteTest) -> tuple[bool, set[ResultKey]]:
 
 
 def report_keys(report, test: SuiteTest) -> tuple[bool, set[ResultKey]]:
-    """(conforms, result keys) of an :class:`exo_onto.validation.ValidationReport`.
+    """(conforms, result keys) of an :class:`exo_onto.shacl.validate.ValidationReport`.
 
     A SHACL report conforms when it has no result at all, whatever the severity.
     """

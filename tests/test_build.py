@@ -15,12 +15,12 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import OWL, RDF, RDFS
 
 from exo_onto import load_graph
-from exo_onto.check import parse_step
-from exo_onto.namespaces import BASE
+from exo_onto.io.write import write_folder_atomic
 from exo_onto.paths import ontology_files, tbox_path
-from exo_onto.release import FULL, build
-from exo_onto.stats import count_entities_in_store
-from exo_onto.writing import write_folder_atomic
+from exo_onto.pipeline.check import parse_step
+from exo_onto.publish.release import FULL, build
+from exo_onto.query.stats import count_entities_in_store
+from exo_onto.terms.namespaces import BASE
 
 VOID = "http://rdfs.org/ns/void#"
 
@@ -95,7 +95,7 @@ def test_release_header_is_stamped(release):
 
 def test_same_input_gives_byte_identical_output(release, tmp_path):
     out, _ = release
-    code = "import sys; from exo_onto.release import build; build(sys.argv[1])"
+    code = "import sys; from exo_onto.publish.release import build; build(sys.argv[1])"
     again = tmp_path / "again"
     subprocess.run([sys.executable, "-c", code, str(again)], check=True, env={"PYTHONHASHSEED": "123"})
     names = sorted(p.name for p in out.iterdir())
@@ -307,7 +307,7 @@ def test_build_command(cli, release, tmp_path):
 def test_a_release_compares_with_the_checkout_it_was_built_from_as_unchanged(release):
     """A release's full graph holds the inferred axioms; read as a version, those are left out (they are
     listed in exo-onto-inferred.ttl), so the release and its checkout give an empty changelog."""
-    from exo_onto.changelog import compare, load_version
+    from exo_onto.curate.changelog import compare, load_version
     from exo_onto.paths import project_root
 
     out, _ = release

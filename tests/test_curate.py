@@ -18,10 +18,10 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import OWL, PROV, RDF, RDFS, SKOS
 
-from exo_onto.changelog import compare
-from exo_onto.curation import COLUMNS, predicate_problem
-from exo_onto.namespaces import BIOLINK, MSCEXO, OA, OBO, curie
+from exo_onto.curate.changelog import compare
+from exo_onto.curate.template import COLUMNS, predicate_problem
 from exo_onto.paths import project_root
+from exo_onto.terms.namespaces import BIOLINK, MSCEXO, OA, OBO, curie
 
 ROOT = project_root()
 #: The worked example of docs/curation.md: the English abstract's statement on immune regulation.
@@ -164,7 +164,7 @@ def test_export_reads_back_isomorphic(graph, tmp_path, cli):
     assert len(rows) == len(findings) + 1  # and the ROBOT template-string row
     assert rows[0]["id"] == "ID"
 
-    from exo_onto.curation import check_template
+    from exo_onto.curate.template import check_template
 
     result = check_template(out, shapes=False)
     assert result.problems == []
@@ -265,7 +265,7 @@ mscexo:finding-abstract-{high}
 .
 """
     target.write_text(target.read_text(encoding="utf-8") + withdrawn, encoding="utf-8")
-    from exo_onto.curation import check_template
+    from exo_onto.curate.template import check_template
 
     second = {**EXAMPLE, "label_en": "MSC exosomes are capable of immune regulation (English abstract, 2)",
               "quote": "", "offsets": "{}-{}".format(*source_offsets(home, QUOTE))}
@@ -307,7 +307,7 @@ def test_a_row_can_describe_a_new_experimental_context(home, graph, tmp_path):
            "quote": text[start:end], "english": "", "subject": curie(row.s), "evidence": "ECO:0000304",
            "cites": str(number), "design": "OBI:0001199", "species": "NCBITaxon:10116", "time_weeks": "4",
            "editorial_note": ""}
-    from exo_onto.curation import check_template
+    from exo_onto.curate.template import check_template
 
     result = check_template(template(tmp_path / "ctx.tsv", [new]))
     assert result.problems == []

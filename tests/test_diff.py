@@ -16,10 +16,10 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
-from exo_onto.changelog import changes_markdown, compare, load_version
-from exo_onto.formatting import canonical_turtle
-from exo_onto.namespaces import MSCEXO, curie
+from exo_onto.curate.changelog import changes_markdown, compare, load_version
+from exo_onto.io.fmt import canonical_turtle
 from exo_onto.paths import project_root
+from exo_onto.terms.namespaces import MSCEXO, curie
 
 FINDING = MSCEXO.Finding
 

@@ -14,8 +14,8 @@ from playwright.sync_api import sync_playwright
 from rdflib import Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
-from exo_onto.docs import build_docs
-from exo_onto.namespaces import BIOLINK, CITO, DEFINITION, MSCEXO, OBOINOWL
+from exo_onto.publish.docs import build_docs
+from exo_onto.terms.namespaces import BIOLINK, CITO, DEFINITION, MSCEXO, OBOINOWL
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]

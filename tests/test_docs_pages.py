@@ -22,10 +22,10 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS
 
 from conftest import ROOT, exo_onto_exe
-from exo_onto.docs import build_docs
-from exo_onto.mechanism import to_dot
-from exo_onto.namespaces import BIOLINK, CITO, DEFINITION, MSCEXO
-from exo_onto.ontology_page import ontology_page
+from exo_onto.publish.docs import build_docs
+from exo_onto.publish.mechanism import to_dot
+from exo_onto.publish.ontology_page import ontology_page
+from exo_onto.terms.namespaces import BIOLINK, CITO, DEFINITION, MSCEXO
 
 SVG = "{http://www.w3.org/2000/svg}"
 CJK = re.compile(r"[\u2e80-\u9fff\uff00-\uffef]")
@@ -41,7 +41,8 @@ def docs(tmp_path_factory):
 def test_every_file_is_the_same_bytes_on_another_run_and_hash_seed(docs, tmp_path):
     other = tmp_path / "again"
     seed = "1" if os.environ.get("PYTHONHASHSEED") != "1" else "2"
-    subprocess.run([sys.executable, "-c", "import sys; from exo_onto.docs import build_docs; build_docs(sys.argv[1])",
+    code = "import sys; from exo_onto.publish.docs import build_docs; build_docs(sys.argv[1])"
+    subprocess.run([sys.executable, "-c", code,
                     str(other)], cwd=ROOT, env={**os.environ, "PYTHONHASHSEED": seed}, check=True, timeout=600)
     names = sorted(p.name for p in docs.iterdir())
     assert names == sorted(p.name for p in other.iterdir())

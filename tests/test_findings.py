@@ -7,9 +7,9 @@ import pytest
 from rdflib import URIRef
 from rdflib.namespace import RDF, RDFS
 
-from exo_onto.namespaces import BIOLINK, CITO, MSCEXO, OA, OBO, PROV
+from exo_onto.io.spans import locate, source_text
 from exo_onto.paths import source_text_path
-from exo_onto.spans import locate, source_text
+from exo_onto.terms.namespaces import BIOLINK, CITO, MSCEXO, OA, OBO, PROV
 
 M = MSCEXO
 TEXT = source_text()
@@ -126,7 +126,7 @@ def test_every_reference_number_in_the_source_has_a_work_cited_by_some_finding(g
 
 
 def test_only_verified_identifiers_are_asserted_for_studies(graph):
-    from exo_onto.namespaces import BIBO
+    from exo_onto.terms.namespaces import BIBO
     # From the bibliography: DOIs seen on public pages. Candidates must not be asserted.
     dois = {str(w): str(d) for w, d in graph.subject_objects(BIBO.doi)}
     assert dois[str(M["ref-18"])] == "10.1016/j.joca.2016.06.022"
@@ -167,7 +167,7 @@ def test_every_sentence_of_the_review_is_covered_by_a_span(graph):
 
 
 def _iri(curie_text):
-    from exo_onto.namespaces import EFO, HGNC, MIRBASE_MATURE
+    from exo_onto.terms.namespaces import EFO, HGNC, MIRBASE_MATURE
 
     prefix, _, local = curie_text.partition(":")
     if prefix == "obo" and local.startswith("EFO_"):

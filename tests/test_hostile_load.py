@@ -16,10 +16,10 @@ from rdflib import URIRef
 
 from conftest import exo_onto_exe
 from exo_onto import load_graph, run_check
-from exo_onto.check import NOT_THE_PROJECT
-from exo_onto.loading import TurtleError, as_paths, load_store, parse_turtle
+from exo_onto.io.load import TurtleError, as_paths, load_store, parse_turtle
 from exo_onto.paths import ontology_files, project_root
-from exo_onto.serving import free_port
+from exo_onto.pipeline.check import NOT_THE_PROJECT
+from exo_onto.publish.serve import free_port
 
 ROOT = project_root()
 VICTIM = Path("ontology") / "kg" / "findings-1.1.ttl"
@@ -186,7 +186,7 @@ def test_library_accepts_one_path_as_str_or_path(tmp_path):
 
 
 def test_the_project_set_is_recognised_in_any_spelling():
-    from exo_onto.loading import is_project_graph
+    from exo_onto.io.load import is_project_graph
 
     files = ontology_files()
     assert is_project_graph(None) and is_project_graph(files) and is_project_graph([str(p) for p in reversed(files)])

@@ -25,11 +25,11 @@ from pathlib import Path
 import pytest
 
 from conftest import exo_onto_exe
-from exo_onto.docs import build_docs
-from exo_onto.loading import TurtleError
+from exo_onto.io.load import TurtleError
+from exo_onto.io.write import MARKER, OutputBusy, OutputError, claim_output, never_replaced, write_folder_atomic
 from exo_onto.paths import project_root
-from exo_onto.release import build
-from exo_onto.writing import MARKER, OutputBusy, OutputError, claim_output, never_replaced, write_folder_atomic
+from exo_onto.publish.docs import build_docs
+from exo_onto.publish.release import build
 
 SOURCE = project_root()
 THESIS = bytes(range(256)) * 64  # a user's document: binary, not ours
@@ -306,7 +306,7 @@ def test_a_second_writer_waits_then_writes(tmp_path):
 
 _WRITER = """
 import sys
-from exo_onto.writing import write_folder_atomic
+from exo_onto.io.write import write_folder_atomic
 me = sys.argv[1]
 for i in range(int(sys.argv[2])):
     body = f"{me}-{i}".encode() * 5000

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from conftest import exo_onto_exe
-from exo_onto.query_results import QueryResult, to_csv, to_json, to_table, to_turtle
-from exo_onto.querying import AnswerTooLarge, QueryError, QueryTimeout, load_query, run_embedded, run_query
+from exo_onto.query.results import QueryResult, to_csv, to_json, to_table, to_turtle
+from exo_onto.query.stored import AnswerTooLarge, QueryError, QueryTimeout, load_query, run_embedded, run_query
 
 MARGIN = 5.0  # seconds allowed beyond a deadline: start-up of the CLI, a loaded machine
 CARTESIAN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }\n"
@@ -326,7 +326,7 @@ def test_a_binding_without_a_value_is_one_line(cli, hostile):
     """Before: KeyError: 'value'."""
     line = one_error_line(cli("query", "comparisons", "--endpoint", f"{hostile}/no-value"))
     assert "sent SPARQL Results in JSON that does not parse" in line and "'value'" in line
-    from exo_onto.query_results import from_sparql_json
+    from exo_onto.query.results import from_sparql_json
 
     with pytest.raises(ValueError, match="'value'"):
         from_sparql_json(json.loads(_results({"type": "uri"})))

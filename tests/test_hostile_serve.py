@@ -27,8 +27,8 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, exo_onto_exe
-from exo_onto import serving
-from exo_onto.serving import OxigraphServer, free_port, remove_stale_databases
+from exo_onto.publish import serve as serving
+from exo_onto.publish.serve import OxigraphServer, free_port, remove_stale_databases
 
 START_DEADLINE = 240  # loading the graph on 2 shared cores
 

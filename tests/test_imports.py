@@ -18,10 +18,10 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
 
-from exo_onto.loading import load_graph, parse_turtle
-from exo_onto.namespaces import BASE, DEFINITION, OBOINOWL, curie
+from exo_onto.io.load import load_graph, parse_turtle
 from exo_onto.paths import bridge_path, import_module_files, ontology_dir, ontology_files, tbox_files, tbox_path
-from exo_onto.qc import load_checks, run_qc
+from exo_onto.query.qc import load_checks, run_qc
+from exo_onto.terms.namespaces import BASE, DEFINITION, OBOINOWL, curie
 
 ONTOLOGY = ontology_dir()
 REFERENCE = ONTOLOGY / "reference"

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from exo_onto import TurtleError, parse_turtle
-from exo_onto.loading import load_store
+from exo_onto.io.load import load_store
 
 BROKEN = Path(__file__).parent / "data" / "invalid-turtle"
 

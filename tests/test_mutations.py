@@ -32,8 +32,8 @@ from rdflib import BNode, Graph, Literal, Node, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
 from exo_onto import load_graph
-from exo_onto.validation import load_shapes, validate_graph
-from exo_onto.validation_report import shorten
+from exo_onto.shacl.report import shorten
+from exo_onto.shacl.validate import load_shapes, validate_graph
 
 ALLOWLIST = Path(__file__).parent / "data" / "mutation-allowlist.tsv"
 SEED = 20261201

@@ -15,8 +15,8 @@ import pytest
 from rdflib import Dataset, Graph, URIRef
 from rdflib.namespace import OWL, PROV, RDF
 
-from exo_onto.namespaces import BASE, BIOLINK, MSCEXO
-from exo_onto.nanopubs import nanopublications
+from exo_onto.publish.nanopubs import nanopublications
+from exo_onto.terms.namespaces import BASE, BIOLINK, MSCEXO
 
 NP = "http://www.nanopub.org/nschema#"
 CLAIM = [BIOLINK.subject, BIOLINK.predicate, BIOLINK.object, MSCEXO.direction, MSCEXO.objectAspect,
@@ -121,7 +121,8 @@ def test_provenance_names_the_review_the_span_the_evidence_and_the_cited_works(g
 
 
 def test_same_graph_same_bytes_in_another_process(trig, version):
-    code = ("import hashlib, sys; from exo_onto import load_graph; from exo_onto.nanopubs import nanopublications; "
+    code = ("import hashlib, sys; from exo_onto import load_graph; "
+            "from exo_onto.publish.nanopubs import nanopublications; "
             f"sys.stdout.write(hashlib.sha256(nanopublications(load_graph(), {version!r})).hexdigest())")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
                          env={**os.environ, "PYTHONHASHSEED": "12345"})

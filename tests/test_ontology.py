@@ -6,10 +6,10 @@ import pytest
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, XSD
 
-from exo_onto.formatting import canonical_turtle
-from exo_onto.loading import load_graph, parse_turtle
-from exo_onto.namespaces import BASE, DEFINITION, VANN, curie, is_external_term
+from exo_onto.io.fmt import canonical_turtle
+from exo_onto.io.load import load_graph, parse_turtle
 from exo_onto.paths import import_module_files, ontology_files, tbox_files
+from exo_onto.terms.namespaces import BASE, DEFINITION, VANN, curie, is_external_term
 
 ONT = URIRef(BASE + "exo-onto.owl")
 DECLARED = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty, OWL.NamedIndividual)
@@ -69,7 +69,7 @@ def test_no_label_repeats_within_a_language(ontology):
 
 
 def test_review_abbreviations_are_synonyms(ontology):
-    from exo_onto.namespaces import OBOINOWL
+    from exo_onto.terms.namespaces import OBOINOWL
 
     synonyms = {str(o) for o in ontology.objects(None, OBOINOWL.hasExactSynonym)}
     for abbrev in ["BMSC", "AD-MSC", "SMSC", "MSCIPFP", "hUC-MSC", "hESC-MSC", "sEV", "MP", "ACD", "OA",

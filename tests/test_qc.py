@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from exo_onto.loading import parse_turtle
-from exo_onto.qc import load_checks, run_qc
+from exo_onto.io.load import parse_turtle
+from exo_onto.query.qc import load_checks, run_qc
 
 FIXTURES = Path(__file__).parent / "data" / "qc"
 CHECKS = load_checks()

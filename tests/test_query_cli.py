@@ -11,9 +11,9 @@ import time
 
 import pytest
 
-from exo_onto.query_results import expected_path, read_expected_rows
-from exo_onto.querying import list_queries, load_query
-from exo_onto.serving import OxigraphServer, free_port
+from exo_onto.publish.serve import OxigraphServer, free_port
+from exo_onto.query.results import expected_path, read_expected_rows
+from exo_onto.query.stored import list_queries, load_query
 
 
 def no_traceback(r) -> None:

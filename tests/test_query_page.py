@@ -24,7 +24,7 @@ from playwright.sync_api import sync_playwright
 from rdflib import Graph
 
 from conftest import ROOT, exo_onto_exe
-from exo_onto.querying import load_query, resolve_bindings, run_embedded
+from exo_onto.query.stored import load_query, resolve_bindings, run_embedded
 
 START_DEADLINE = 240  # loading the graph on 2 shared cores
 WAIT_MS = 20_000

@@ -3,8 +3,8 @@
 from pathlib import Path
 
 from exo_onto import load_graph, reason
-from exo_onto.loading import parse_turtle
-from exo_onto.namespaces import BASE
+from exo_onto.io.load import parse_turtle
+from exo_onto.terms.namespaces import BASE
 
 DATA = Path(__file__).parent / "data" / "reasoning"
 M = BASE
@@ -66,14 +66,14 @@ def test_without_java_an_owl_rl_check_runs(monkeypatch):
 # --- the scalable path: HermiT on the TBox, OWL 2 RL rules on the ABox (Oxigraph) --------------
 
 def _loaded(*extra: str):
-    from exo_onto.loading import load_store
+    from exo_onto.io.load import load_store
     from exo_onto.paths import ontology_files
 
     return load_store([*ontology_files(), *(DATA / name for name in extra)])
 
 
 def test_tbox_mode_finds_the_project_consistent():
-    from exo_onto.reasoning import reason_store
+    from exo_onto.reason.reasoner import reason_store
 
     report = reason_store(_loaded(), "tbox")
     assert report.consistent and report.unsatisfiable == [] and report.errors == []
@@ -85,7 +85,7 @@ def test_tbox_mode_finds_the_project_consistent():
 def test_tbox_mode_agrees_with_full_hermit_on_each_inconsistent_fixture():
     """Disjoint types and two values of a functional property: full HermiT (the reference) and the
     ABox rules both reject the fixture, and the rules name the individual and why."""
-    from exo_onto.reasoning import reason_store
+    from exo_onto.reason.reasoner import reason_store
 
     for name, words in (("inconsistent.ttl", ("test-cell-both", "CL_0000134", "CL_0000138", "cax-dw")),
                         ("functional-two-values.ttl", ("test-lesion-twice", "lesionDiameterMm", "prp-fp"))):
@@ -101,8 +101,8 @@ def test_the_tbox_holds_class_and_property_axioms_never_instance_data(tmp_path):
     The TBox is classes, properties, their axioms and the class expressions they reach."""
     from rdflib import BNode, URIRef
 
-    from exo_onto.loading import load_store
-    from exo_onto.reasoning import tbox_graph
+    from exo_onto.io.load import load_store
+    from exo_onto.reason.reasoner import tbox_graph
 
     data = tmp_path / "mixed.ttl"
     data.write_text("""@prefix owl: <http://www.w3.org/2002/07/owl#> .

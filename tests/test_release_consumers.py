@@ -24,9 +24,9 @@ from sssom.parsers import parse_sssom_table
 from sssom.validators import validate as sssom_validate
 
 from exo_onto import load_graph
-from exo_onto.namespaces import BASE
 from exo_onto.paths import shapes_dir, tbox_path
-from exo_onto.release import FULL, build
+from exo_onto.publish.release import FULL, build
+from exo_onto.terms.namespaces import BASE
 
 SH = "http://www.w3.org/ns/shacl#"
 OBO = "http://purl.obolibrary.org/obo/"

@@ -17,10 +17,10 @@ from rdflib import Graph, Literal, URIRef
 from SPARQLWrapper import JSON, SPARQLWrapper
 
 from conftest import exo_onto_exe
-from exo_onto.query_results import compare_expected, same_answer
-from exo_onto.querying import embedded_store, list_queries, load_query, resolve_bindings, run_embedded, run_remote
-from exo_onto.serving import OxigraphServer, PortInUseError, ServerError, free_port, push_graph
-from exo_onto.sparql_text import QueryError
+from exo_onto.io.sparql import QueryError
+from exo_onto.publish.serve import OxigraphServer, PortInUseError, ServerError, free_port, push_graph
+from exo_onto.query.results import compare_expected, same_answer
+from exo_onto.query.stored import embedded_store, list_queries, load_query, resolve_bindings, run_embedded, run_remote
 
 NAMES = [q.name for q in list_queries()]
 KG = "https://w3id.org/exo-onto/kg"

@@ -8,11 +8,11 @@ from __future__ import annotations
 import pytest
 from rdflib import Graph, Literal, URIRef
 
-from exo_onto.loading import store_from_graph
-from exo_onto.namespaces import SH
-from exo_onto.shacl_compile import compile_shapes
-from exo_onto.shacl_sparql import IllFormedConstraint, check_pre_binding, joinable, substitute
-from exo_onto.validation import ValidationError, validate_files, validate_graph
+from exo_onto.io.load import store_from_graph
+from exo_onto.shacl.compile import compile_shapes
+from exo_onto.shacl.prebinding import IllFormedConstraint, check_pre_binding, joinable, substitute
+from exo_onto.shacl.validate import ValidationError, validate_files, validate_graph
+from exo_onto.terms.namespaces import SH
 
 PREFIXES = """@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
 @prefix xsd: <http://www.w3.org/2001/XMLSchema#> . @prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .
@@ -119,9 +119,9 @@ def test_a_shape_without_a_message_compiles_with_a_generated_one():
 def test_a_limited_report_keeps_the_first_results_per_shape_and_counts_them_all():
     """At scale the report holds ~250,000 MISEV warnings; with a limit only the first per shape stay in
     memory, every one is counted and can go to a sink (a report file), and the verdict is unchanged."""
-    from exo_onto.loading import load_store
+    from exo_onto.io.load import load_store
     from exo_onto.paths import ontology_files
-    from exo_onto.validation import validate_store
+    from exo_onto.shacl.validate import validate_store
 
     sunk = []
     report = validate_store(load_store(ontology_files()), limit=2, sink=sunk.append)

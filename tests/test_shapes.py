@@ -18,13 +18,13 @@ from rdflib import BNode, Graph
 from rdflib.namespace import RDF, RDFS
 
 from exo_onto import load_graph
-from exo_onto.check import StepResult
-from exo_onto.formatting import canonical_turtle
-from exo_onto.loading import parse_turtle
-from exo_onto.namespaces import DEFINITION, MSCEXO, MSCEXOSH, OBO, SH
+from exo_onto.io.fmt import canonical_turtle
+from exo_onto.io.load import parse_turtle
 from exo_onto.paths import shapes_dir, tbox_path
-from exo_onto.validation import load_shapes, validate_files, validate_graph, validate_step
-from exo_onto.validation_report import shorten
+from exo_onto.pipeline.check import StepResult, validate_step
+from exo_onto.shacl.report import shorten
+from exo_onto.shacl.validate import load_shapes, validate_files, validate_graph
+from exo_onto.terms.namespaces import DEFINITION, MSCEXO, MSCEXOSH, OBO, SH
 
 DATA = Path(__file__).parent / "data"
 INVALID, VALID = DATA / "invalid", DATA / "valid"
@@ -95,7 +95,7 @@ def test_fast_path_gives_pyshacls_results_on_the_project(project_report):
 
 def test_every_project_shape_runs_as_sparql(shapes):
     """The fast path really is fast: no shape of the project falls back to pyshacl."""
-    from exo_onto.shacl_compile import compile_shapes
+    from exo_onto.shacl.compile import compile_shapes
 
     compiled = compile_shapes(shapes)
     assert compiled.left_to_pyshacl == []
@@ -105,7 +105,7 @@ def test_every_project_shape_runs_as_sparql(shapes):
 def test_a_shape_the_compiler_cannot_translate_goes_to_pyshacl(shapes):
     """sh:datatype xsd:integer inside sh:or is not compiled: that shape goes to pyshacl, the rest runs on
     Oxigraph, and the answers are the same."""
-    from exo_onto.shacl_compile import compile_shapes
+    from exo_onto.shacl.compile import compile_shapes
 
     extra = Graph().parse(format="turtle", data="""
         @prefix sh: <http://www.w3.org/ns/shacl#> . @prefix mscexo: <https://w3id.org/exo-onto/> .

@@ -3,8 +3,8 @@
 from rdflib.namespace import RDF
 
 from exo_onto import load_graph
-from exo_onto.namespaces import MSCEXO
-from exo_onto.stats import finding_stats
+from exo_onto.query.stats import finding_stats
+from exo_onto.terms.namespaces import MSCEXO
 
 # The MSC sources the review discusses, by their labels in the ontology.
 SOURCES = [

@@ -19,9 +19,9 @@ from rdflib import Graph, Literal, Node
 from rdflib.namespace import RDF, RDFS
 
 import shacl_suite as suite
-from exo_onto.namespaces import SH
-from exo_onto.shacl_compile import compile_shapes
-from exo_onto.validation import ValidationError, load_shapes, validate_graph
+from exo_onto.shacl.compile import compile_shapes
+from exo_onto.shacl.validate import ValidationError, load_shapes, validate_graph
+from exo_onto.terms.namespaces import SH
 
 DATA = Path(__file__).parent / "data"
 TESTS = suite.tests()

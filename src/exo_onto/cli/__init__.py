@@ -1,6 +1,6 @@
 """Command-line interface: a thin layer over the library (``exo_onto``).
 
-Each command lives in its own module under ``exo_onto.commands`` and exposes a click command
+Each command lives in its own module under ``exo_onto.cli.commands`` and exposes a click command
 named ``command``; this group discovers them, so adding a command touches no shared file.
 """
 
@@ -14,7 +14,8 @@ import warnings
 
 import click
 
-from . import __version__, commands
+from exo_onto import __version__
+from exo_onto.cli import commands
 
 
 @click.group()

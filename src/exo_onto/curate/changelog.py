@@ -29,10 +29,10 @@ from pathlib import Path
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, PROV, RDF, RDFS, SKOS
 
-from .labels import label
-from .loading import TurtleError, load_graph, parse_turtle
-from .namespaces import BIOLINK, CITO, DEFINITION, MSCEXO, OA, bind_prefixes, curie
-from .paths import project_root
+from exo_onto.io.load import TurtleError, load_graph, parse_turtle
+from exo_onto.paths import project_root
+from exo_onto.terms.labels import label
+from exo_onto.terms.namespaces import BIOLINK, CITO, DEFINITION, MSCEXO, OA, bind_prefixes, curie
 
 #: field name -> predicate of a finding, in the order a report lists them.
 FINDING_FIELDS: dict[str, URIRef] = {

@@ -36,9 +36,11 @@ from rdflib.collection import Collection
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 
-from .labels import label
-from .loading import load_graph
-from .namespaces import (
+from exo_onto.io.load import load_graph
+from exo_onto.io.spans import CONTEXT, Span, _squeeze, source_text, span_triples
+from exo_onto.paths import kg_dir, ontology_files, reference_dir
+from exo_onto.terms.labels import label
+from exo_onto.terms.namespaces import (
     BIOLINK,
     CITO,
     DEFINITION,
@@ -56,8 +58,6 @@ from .namespaces import (
     curie,
     curie_prefix_iri,
 )
-from .paths import kg_dir, ontology_files, reference_dir
-from .spans import CONTEXT, Span, _squeeze, source_text, span_triples
 
 # --------------------------------------------------------------------------- the template's columns
 
@@ -238,7 +238,7 @@ class Project:
 
     @classmethod
     def load(cls) -> Project:
-        from .validation import load_shapes  # pyshacl is slow to import
+        from exo_onto.shacl.validate import load_shapes  # pyshacl is slow to import
 
         graph = load_graph()
         shapes = load_shapes()
@@ -777,7 +777,7 @@ def merged(project: Project, built: Iterable[Built]) -> Graph:
 
 def _check_shapes(result: Result, project: Project) -> None:
     """Validate the project with the rows applied; report the violations it did not already have."""
-    from .validation import validate_graph
+    from exo_onto.shacl.validate import validate_graph
 
     def key(r) -> tuple:  # noqa: ANN001
         return (str(r.focus), str(r.path), str(r.value), r.message)
@@ -833,7 +833,7 @@ def planned_files(result: Result) -> dict[Path, bytes]:
     Raises :class:`WriteError` when a file is not canonical or its new text would not be its old graph
     with exactly the rows' triples added (and a corrected finding's old triples removed).
     """
-    from .formatting import FormatError, _document_iri, format_bytes
+    from exo_onto.io.fmt import FormatError, _document_iri, format_bytes
 
     by_file: dict[Path, list[Built]] = {}
     for b in result.built:
@@ -886,7 +886,7 @@ def parse_turtle_text(text: str, path: Path) -> Graph:
 
 def write_findings(result: Result) -> dict[Path, list[Built]]:
     """Write the checked rows into their findings files (all files verified before any is written)."""
-    from .writing import write_bytes_atomic
+    from exo_onto.io.write import write_bytes_atomic
 
     if not result.ok:
         raise WriteError("the template has problems; nothing written")
@@ -947,7 +947,8 @@ def export_rows(graph: Graph | None = None) -> list[dict[str, str]]:
             "occurrence": str(hits.index((start, end)) + 1) if len(hits) > 1 and (start, end) in hits else "",
             "offsets": "" if len(hits) == 1 else f"{start}-{end}",
             "english": str(g.value(span, MSCEXO.englishRendering) or ""),
-            "label_en": label(g, f, "en", ""), "label_zh": label(g, f, "zh", ""),
+            "label_en": label(g, f, "en", "", english_fallback=False),
+            "label_zh": label(g, f, "zh", "", english_fallback=False),
             "subject": one(f, BIOLINK.subject), "predicate": one(f, BIOLINK.predicate),
             "object": one(f, BIOLINK.object), "direction": one(f, MSCEXO.direction),
             "aspect": one(f, MSCEXO.objectAspect), "anatomical_context": one(f, MSCEXO.anatomicalContext),
@@ -985,7 +986,7 @@ def template_text(rows: list[dict[str, str]]) -> str:
 
 def export_template(path: Path | str, graph: Graph | None = None) -> int:
     """Write today's findings to ``path`` as a template; returns the number of rows."""
-    from .writing import write_bytes_atomic
+    from exo_onto.io.write import write_bytes_atomic
 
     rows = export_rows(graph)
     write_bytes_atomic(Path(path), template_text(rows).encode("utf-8"))

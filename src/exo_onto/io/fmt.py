@@ -32,8 +32,8 @@ from rdflib.compare import isomorphic, to_canonical_graph
 from rdflib.namespace import RDF, XSD
 from rdflib.plugins.serializers.longturtle import VERB, LongTurtleSerializer
 
-from .namespaces import bind_prefixes
-from .writing import write_bytes_atomic
+from exo_onto.io.write import write_bytes_atomic
+from exo_onto.terms.namespaces import bind_prefixes
 
 BOM = b"\xef\xbb\xbf"
 

@@ -20,8 +20,9 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Graph
 
-from .namespaces import bind_prefixes
-from .paths import ontology_files
+from exo_onto.paths import ontology_files
+from exo_onto.terms.convert import ox_to_rdflib
+from exo_onto.terms.namespaces import bind_prefixes
 
 #: One file, or several, each a ``str`` or a path-like object.
 PathLike = str | os.PathLike[str]
@@ -163,8 +164,6 @@ class LoadedStore:
 
     def to_graph(self) -> Graph:
         """The default graph as an rdflib graph, typed literals as written (for HermiT and pyshacl)."""
-        from .query_results import ox_to_rdflib
-
         graph = bind_prefixes(Graph())
         for quad in self.store.quads_for_pattern(None, None, None, ox.DefaultGraph()):
             value = self.as_written(quad.subject, quad.predicate, quad.object)
@@ -180,7 +179,6 @@ class LoadedStore:
             return value
         if len(candidates) == 1:
             return candidates[0]
-        from .query_results import ox_to_rdflib  # the store canonicalised the lexical form: compare values
 
         wanted = ox_to_rdflib(value)
         for c in candidates:

@@ -2,7 +2,7 @@
 
 rdflib's RDF/XML and N-Triples writers order their output by hash-seeded sets, so two builds of the
 same graph differ. These writers sort subjects and statements explicitly (after canonical blank-node
-labelling), so the same input always gives the same bytes. (JSON-LD: :mod:`exo_onto.jsonld`.)
+labelling), so the same input always gives the same bytes. (JSON-LD: :mod:`exo_onto.publish.jsonld`.)
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import to_canonical_graph
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
-from .namespaces import PREFIXES
+from exo_onto.terms.namespaces import PREFIXES
 
 
 def canonical(graph: Graph) -> Graph:

@@ -8,7 +8,6 @@ verbatim span (line breaks included).
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -17,8 +16,8 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
-from .namespaces import MSCEXO, OA
-from .paths import source_text_path
+from exo_onto.paths import source_text_path
+from exo_onto.terms.namespaces import MSCEXO, OA
 
 #: Characters of context kept in a TextQuoteSelector's prefix and suffix.
 CONTEXT = 12
@@ -50,10 +49,6 @@ def _read(path: str) -> str:
 def source_text(path: Path | None = None) -> str:
     """The pinned review text (exactly as stored, BOM and line breaks included)."""
     return _read(str(path or source_text_path()))
-
-
-def sha256_of(path: Path | None = None) -> str:
-    return hashlib.sha256(Path(path or source_text_path()).read_bytes()).hexdigest()
 
 
 def _squeeze(text: str) -> tuple[str, list[int]]:

@@ -1,6 +1,6 @@
 """SPARQL text handling shared by every engine: errors, syntax check, and binding by VALUES.
 
-Kept apart from :mod:`exo_onto.querying` so the one place that turns user values into query text
+Kept apart from :mod:`exo_onto.query.stored` so the one place that turns user values into query text
 is small enough to audit: values become RDF terms, written by the term serializer, in one
 ``VALUES`` row at the top of the outermost ``WHERE`` group.
 """

@@ -151,7 +151,7 @@ def _marker_bytes(names: Iterable[str]) -> bytes:
 
 def _protected() -> list[tuple[str, Path]]:
     """The folders never replaced (nor any of their parents), each with how to name it."""
-    from .paths import ontology_dir, project_root, queries_dir, shapes_dir
+    from exo_onto.paths import ontology_dir, project_root, queries_dir, shapes_dir
 
     out = [("the current folder", _real(Path.cwd()))]
     try:

@@ -14,12 +14,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pyoxigraph
+from rdflib import Graph
 
-from .loading import Files, LoadedStore, TurtleError, as_paths, is_project_graph
-from .paths import ontology_files
-from .qc import PROJECT_ONLY_CHECKS, load_checks, qc_summary, run_qc
-from .reasoning import ReasonerReport, reason_store
-from .stats import GraphCounts, count_entities_in_store
+from exo_onto.io.load import Files, LoadedStore, TurtleError, as_paths, is_project_graph, store_from_graph
+from exo_onto.paths import ontology_files
+from exo_onto.query.qc import PROJECT_ONLY_CHECKS, load_checks, qc_summary, run_qc
+from exo_onto.query.results import compare_expected, expected_path
+from exo_onto.query.stats import GraphCounts, count_entities_in_store
+from exo_onto.query.stored import QueryError, embedded_store, list_queries, resolve_bindings, run_embedded
+from exo_onto.reason.reasoner import ReasonerReport, reason_store
 
 
 @dataclass
@@ -94,19 +97,62 @@ def qc_step(store: pyoxigraph.Store, project: bool = True) -> StepResult:
     return StepResult("qc", report.ok, qc_summary(report), details)
 
 
-def validate_step(loaded: LoadedStore) -> StepResult:
-    from .validation import validate_step as shacl_step  # pyshacl is slow to import; only when checking
-
-    return shacl_step(loaded)
+#: Results the check step keeps per shape and constraint: enough to see what is wrong, bounded at any size.
+STEP_LIMIT = 20
 
 
-def queries_step(store: pyoxigraph.Store, project: bool = True) -> StepResult:
-    """Every stored query against its expected answer: answers about the project's graph, so only there."""
+def validate_step(data: Graph | LoadedStore) -> StepResult:
+    """SHACL: ``data`` (TBox included, as the pipeline loaded it) against the shapes.
+
+    Passes when there is no violation; warnings (the MISEV items the review does not report) are
+    counted, not listed, since ``exo-onto validate`` lists them. At most :data:`STEP_LIMIT` results
+    per shape are kept in memory, so the step stays small on a graph with a million warnings.
+    """
+    # pyshacl is slow to import: only when a check runs (every CLI command imports this module).
+    from exo_onto.shacl.validate import validate_store
+
+    name = "validate (SHACL)"
+    try:
+        report = validate_store(data if isinstance(data, LoadedStore) else store_from_graph(data), limit=STEP_LIMIT)
+    except Exception as exc:  # a broken shapes file must fail the step, not crash the pipeline
+        return StepResult(name, False, "could not run", [str(exc)])
+    details = [f"{r.focus} {r.path or '(node)'}: {r.message}" + (f" [value {r.value}]" if r.value else "")
+               for r in report.violations]
+    if report.count("Violation") > len(report.violations):
+        details.append(f"… {report.count('Violation') - len(report.violations)} more violation(s): "
+                       "run `exo-onto validate` to list them")
+    if report.count("Warning"):
+        details.append(f"{report.count('Warning')} warning(s): run `exo-onto validate` to list them")
+    return StepResult(name, report.conforms, report.summary(), details)
+
+
+def queries_step(store: pyoxigraph.Store | None = None, project: bool = True,
+                 graph: Graph | None = None) -> StepResult:
+    """Every stored query, run embedded on ``store`` (or ``graph``), gives its expected answer.
+
+    The answers are about the project's graph, so off it the step is skipped. The result lists each
+    query that fails or differs (missing rows, extra rows, a different boolean or graph).
+    """
     if not project:
         return StepResult("queries", True, NOT_THE_PROJECT)
-    from .querying import queries_step as stored_queries_step
-
-    return stored_queries_step(store=store)
+    store = store if store is not None else embedded_store(graph=graph)
+    queries = list_queries()
+    problems: list[str] = []
+    for q in queries:
+        if expected_path(q) is None:
+            problems.append(f"{q.name}: no expected answer in queries/expected/")
+            continue
+        try:
+            result = run_embedded(q, resolve_bindings(q), store)
+        except QueryError as exc:
+            problems.append(f"{q.name}: {exc}")
+            continue
+        problems += [f"{q.name}: {d}" for d in compare_expected(q, result)]
+    if not queries:
+        return StepResult("queries", False, "no stored queries in queries/")
+    failed = len({p.split(":", 1)[0] for p in problems})
+    summary = f"{len(queries) - failed} of {len(queries)} stored queries give their expected answer"
+    return StepResult("queries", not problems, summary, problems)
 
 
 def run_check(files: Files | None = None, progress: Progress | None = None,
@@ -114,7 +160,7 @@ def run_check(files: Files | None = None, progress: Progress | None = None,
     """Run the check pipeline on ``files`` (one path or a list, ``str`` or ``Path``; the project's by default).
 
     Every step reads one Oxigraph store, so the check scales to millions of triples; ``reasoning``
-    is ``auto``, ``full`` or ``tbox`` (see :func:`exo_onto.reasoning.reason_store`). ``project``
+    is ``auto``, ``full`` or ``tbox`` (see :func:`exo_onto.reason.reasoner.reason_store`). ``project``
     says whether the files are the project's graph (by default: whether they are exactly its
     ontology files); only then are the stored queries and the ontology-header QC check run.
     """

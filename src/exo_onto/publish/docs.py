@@ -10,13 +10,13 @@ from collections.abc import Callable
 
 from rdflib import Graph
 
-from .findings_page import render as render_findings
-from .loading import load_graph, parse_turtle
-from .mechanism import LANGUAGES, to_dot
-from .mechanism import render as render_picture
-from .ontology_page import ontology_page, page_name
-from .paths import kg_dir, ontology_files, shapes_dir
-from .writing import DEFAULT_WAIT, PathArg, claim_output
+from exo_onto.io.load import load_graph, parse_turtle
+from exo_onto.io.write import DEFAULT_WAIT, PathArg, claim_output
+from exo_onto.paths import kg_dir, ontology_files, shapes_dir
+from exo_onto.publish.findings_page import render as render_findings
+from exo_onto.publish.mechanism import LANGUAGES, to_dot
+from exo_onto.publish.mechanism import render as render_picture
+from exo_onto.publish.ontology_page import ontology_page, page_name
 
 
 def tbox_graph() -> Graph:
@@ -29,17 +29,14 @@ def tbox_graph() -> Graph:
     return graph
 
 
-SH = "http://www.w3.org/ns/shacl#"
-
-
 def shapes_html(shapes: Graph) -> str:
     """A table of every SHACL shape: target, path, severity and message (pyLODE documents OWL, not SHACL)."""
     from rdflib import Literal, URIRef
 
-    from .namespaces import curie
+    from exo_onto.terms.namespaces import SH, curie
 
     def v(node, local):
-        value = shapes.value(node, URIRef(SH + local))
+        value = shapes.value(node, SH[local])
         if value is None:
             return ""
         if isinstance(value, URIRef):
@@ -47,10 +44,10 @@ def shapes_html(shapes: Graph) -> str:
         return "(path expression)" if local == "path" and not isinstance(value, Literal) else str(value)
 
     rows = []
-    for shape in sorted(set(shapes.subjects(URIRef(SH + "message"), None)) |
-                        set(shapes.subjects(URIRef(SH + "severity"), None)), key=str):
-        owner = next(iter(shapes.subjects(URIRef(SH + "property"), shape)), None) or \
-            next(iter(shapes.subjects(URIRef(SH + "sparql"), shape)), None)
+    for shape in sorted(set(shapes.subjects(SH.message, None)) |
+                        set(shapes.subjects(SH.severity, None)), key=str):
+        owner = next(iter(shapes.subjects(SH.property, shape)), None) or \
+            next(iter(shapes.subjects(SH.sparql, shape)), None)
         target = v(owner, "targetClass") if owner is not None else v(shape, "targetClass")
         rows.append("<tr>" + "".join(f"<td>{html.escape(x)}</td>" for x in (
             curie(shape), target, v(shape, "path"), v(shape, "severity").rsplit("#", 1)[-1],
@@ -99,7 +96,7 @@ def docs_files(graph: Graph | None = None, tbox: Graph | None = None) -> dict[st
 def build_docs(out_dir: PathArg, wait: float = DEFAULT_WAIT, on_wait: Callable[[str], None] | None = None) -> list[str]:
     """Write the documentation into ``out_dir`` (``str`` or ``Path``, replaced atomically); return the file names.
 
-    The folder is claimed before the pages are made (:func:`exo_onto.writing.claim_output`): a folder the
+    The folder is claimed before the pages are made (:func:`exo_onto.io.write.claim_output`): a folder the
     tool may not replace, an unwritable place or another writer past ``wait`` seconds is refused at once.
     """
     with claim_output(out_dir, wait, on_wait) as folder:

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS, RDF, SKOS
 
-from .labels import label
-from .namespaces import BASE, BIBO, BIOLINK, CITO, MSCEXO, OA, PROV, curie, is_external_term
-from .stats import finding_sources
+from exo_onto.query.stats import finding_sources
+from exo_onto.terms.labels import label
+from exo_onto.terms.namespaces import BASE, BIBO, BIOLINK, CITO, MSCEXO, OA, PROV, curie, is_external_term
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ def _anchor(text: str) -> str:
 def _name(g: Graph, node, lang: str = "en") -> str:
     """The label in ``lang``, else the English one, else the CURIE: what a reader sees for a node."""
     fallback = curie(node)
-    return label(g, node, lang, default=label(g, node, "en", default=fallback) if lang != "en" else fallback)
+    return label(g, node, lang, default=fallback)
 
 
 def _both(en: str, zh: str) -> str:

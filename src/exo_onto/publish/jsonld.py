@@ -18,9 +18,9 @@ from typing import Any
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
-from .labels import label
-from .namespaces import BASE, PREFIXES
-from .serializers import canonical, term_sort_key
+from exo_onto.io.serialize import canonical, term_sort_key
+from exo_onto.terms.labels import label
+from exo_onto.terms.namespaces import BASE, PREFIXES
 
 #: keyword aliases every document with the context has: ``node["id"]``, ``node["type"]``
 KEYWORD_ALIASES = {"id": "@id", "type": "@type"}

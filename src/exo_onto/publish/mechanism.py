@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, RDFS
 
-from .labels import label
-from .namespaces import BIOLINK, CITO, MSCEXO, OBO
+from exo_onto.terms.labels import label
+from exo_onto.terms.namespaces import BIOLINK, CITO, MSCEXO, OBO
 
 COLOURS = {MSCEXO.Increased: "#1a7f37", MSCEXO.Decreased: "#b42318", MSCEXO.Unchanged: "#888888",
            MSCEXO.Changed: "#8250df"}
@@ -73,8 +73,7 @@ class Edge:
 
 def _names(g: Graph, node) -> dict[str, str]:
     fallback = str(node).rsplit("/", 1)[-1]
-    en = label(g, node, "en", default=fallback)
-    return {"en": en, "zh": label(g, node, "zh", default=en)}
+    return {"en": label(g, node, "en", default=fallback), "zh": label(g, node, "zh", default=fallback)}
 
 
 def _regulated(g: Graph) -> set:

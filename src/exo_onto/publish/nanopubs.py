@@ -33,7 +33,7 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.compare import to_canonical_graph
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 
-from .namespaces import BASE, BIOLINK, CITO, MSCEXO, OA, PREFIXES
+from exo_onto.terms.namespaces import BASE, BIOLINK, CITO, MSCEXO, OA, PREFIXES
 
 NP = Namespace("http://www.nanopub.org/nschema#")
 NPX = Namespace("http://purl.org/nanopub/x/")

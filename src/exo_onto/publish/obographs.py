@@ -20,7 +20,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS
 
-from .namespaces import DEFINITION, OBOINOWL
+from exo_onto.terms.namespaces import DEFINITION, OBOINOWL
 
 IS_A = "is_a"
 TYPE = "type"

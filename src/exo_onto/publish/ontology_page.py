@@ -29,7 +29,7 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.compare import to_canonical_graph
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SDO, SKOS
 
-from .namespaces import BASE, DEFINITION, OBO, OBOINOWL, curie
+from exo_onto.terms.namespaces import BASE, DEFINITION, OBO, OBOINOWL, curie
 
 #: Predicates that exist only in the graph handed to pyLODE (never in a release file).
 DOCS = Namespace(BASE + "docs#")

@@ -16,9 +16,9 @@ import html
 import json
 from dataclasses import dataclass
 
-from .namespaces import PREFIXES, curie
-from .querying import QueryError, StoredQuery, list_queries, resolve_bindings
-from .sparql_text import with_values
+from exo_onto.io.sparql import with_values
+from exo_onto.query.stored import QueryError, StoredQuery, list_queries, resolve_bindings
+from exo_onto.terms.namespaces import PREFIXES, curie
 
 LANGUAGES = ("en", "zh")
 

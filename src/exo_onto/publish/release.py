@@ -3,7 +3,7 @@ a VoID/DCAT description and the SSSOM mappings.
 
 The same input gives byte-identical output (see ``serializers``); the release is written into a
 temporary folder beside the target and swapped in at the end, so a crash leaves the previous build.
-The output folder is claimed before any work (:mod:`exo_onto.writing`): a folder the tool may not
+The output folder is claimed before any work (:mod:`exo_onto.io.write`): a folder the tool may not
 replace, an unwritable place or a busy folder is refused at once, not after the reasoner has run.
 """
 
@@ -19,21 +19,21 @@ from pathlib import Path
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, OWL, PROV, RDF, RDFS, SKOS, VOID, XSD
 
-from .changelog import changes_markdown, load_version
-from .formatting import canonical_turtle
-from .jsonld import compacted, findings_document
-from .jsonld import context as jsonld_context
-from .labels import label
-from .loading import LoadedStore, load_graph, load_store, parse_turtle
-from .namespaces import BASE, PREFIXES, bind_prefixes, curie, curie_prefix_iri
-from .nanopubs import nanopublications
-from .obographs import obographs_json
-from .paths import ontology_files, tbox_path
-from .qc import qc_summary, run_qc
-from .reasoning import ReasonerReport, reason
-from .serializers import ntriples, rdfxml
-from .stats import count_entities
-from .writing import DEFAULT_WAIT, PathArg, claim_output
+from exo_onto.curate.changelog import changes_markdown, load_version
+from exo_onto.io.fmt import canonical_turtle
+from exo_onto.io.load import LoadedStore, load_graph, load_store, parse_turtle
+from exo_onto.io.serialize import ntriples, rdfxml
+from exo_onto.io.write import DEFAULT_WAIT, PathArg, claim_output
+from exo_onto.paths import ontology_files, tbox_path
+from exo_onto.publish.jsonld import compacted, findings_document
+from exo_onto.publish.jsonld import context as jsonld_context
+from exo_onto.publish.nanopubs import nanopublications
+from exo_onto.publish.obographs import obographs_json
+from exo_onto.query.qc import qc_summary, run_qc
+from exo_onto.query.stats import count_entities
+from exo_onto.reason.reasoner import ReasonerReport, reason
+from exo_onto.terms.labels import label
+from exo_onto.terms.namespaces import BASE, PREFIXES, bind_prefixes, curie, curie_prefix_iri
 
 FULL = "exo-onto-full"
 MAIN = "exo-onto"
@@ -302,7 +302,7 @@ def sssom(graph: Graph, version: str) -> str:
 
 
 def _counts(graph: Graph) -> dict[URIRef, int]:
-    """VoID counts with ``exo-onto check``'s definitions (:func:`exo_onto.stats.count_entities`): distinct
+    """VoID counts with ``exo-onto check``'s definitions (:func:`exo_onto.query.stats.count_entities`): distinct
     triples and named classes (IRIs typed ``owl:Class``; class expressions are blank nodes, not classes)."""
     counts = count_entities(graph)
     return {VOID.triples: counts.triples, VOID.classes: counts.classes,
@@ -418,8 +418,8 @@ def _as_paths(files: PathArg | Iterable[PathArg] | None) -> list[Path]:
 
 def shacl_gate(loaded: LoadedStore) -> None:
     """Raise :class:`BuildError` when the graph has SHACL violations: a release never ships what ``check`` rejects."""
-    from .loading import TurtleError
-    from .validation import ValidationError, validate_store  # pyshacl is slow to import
+    from exo_onto.io.load import TurtleError
+    from exo_onto.shacl.validate import ValidationError, validate_store  # pyshacl is slow to import
 
     try:
         shacl = validate_store(loaded)
@@ -440,12 +440,12 @@ def build(out_dir: PathArg, version: str | None = None, files: PathArg | Iterabl
           previous: PathArg | None = None) -> BuildReport:
     """Build the release into ``out_dir`` (``str`` or ``Path``).
 
-    The folder is claimed first (:class:`~exo_onto.writing.OutputError` if the tool may not replace it or
-    cannot write there, :class:`~exo_onto.writing.OutputBusy` after ``wait`` seconds of another writer);
+    The folder is claimed first (:class:`~exo_onto.io.write.OutputError` if the tool may not replace it or
+    cannot write there, :class:`~exo_onto.io.write.OutputBusy` after ``wait`` seconds of another writer);
     then :class:`BuildError` if the graph has SHACL violations, does not reason cleanly or has a QC error.
     ``files`` (the TBox first) default to the project's ontology files. ``previous`` (a release folder,
     a Turtle file, a checkout or ``git:REV``) adds ``CHANGES.md``; one it cannot read is a
-    :class:`~exo_onto.changelog.DiffError`, raised before any work.
+    :class:`~exo_onto.curate.changelog.DiffError`, raised before any work.
     """
     paths = _as_paths(files)
     old = load_version(previous if str(previous).startswith("git:") else Path(previous)) \

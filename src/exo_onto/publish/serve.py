@@ -45,7 +45,7 @@ try:
 except ImportError:  # Windows has no fcntl: kept locations are then not locked
     fcntl = None  # type: ignore[assignment]
 
-from .querying import QueryError
+from exo_onto.query.stored import QueryError
 
 #: Default server-side limit for one SPARQL query, in seconds.
 DEFAULT_QUERY_TIMEOUT = 60

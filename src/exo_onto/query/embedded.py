@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import pyoxigraph
 from rdflib import Graph
 
-from .sparql_text import AnswerTooLarge, QueryError, QueryTimeout
+from exo_onto.io.sparql import AnswerTooLarge, QueryError, QueryTimeout
 
 #: Default cap on the size of one answer (serialized bytes), embedded or remote.
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024
@@ -35,8 +35,8 @@ _CHUNK = 1 << 16
 
 
 def oxigraph_store(graph: Graph) -> pyoxigraph.Store:
-    """An in-memory Oxigraph store holding ``graph`` (see :func:`exo_onto.loading.store_from_graph`)."""
-    from .loading import store_from_graph
+    """An in-memory Oxigraph store holding ``graph`` (see :func:`exo_onto.io.load.store_from_graph`)."""
+    from exo_onto.io.load import store_from_graph
 
     return store_from_graph(graph).store
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pyoxigraph
 from rdflib import Graph
 
-from .paths import queries_dir
-from .store import oxigraph_store, term_text
+from exo_onto.paths import queries_dir
+from exo_onto.query.embedded import oxigraph_store, term_text
 
 SEVERITIES = ("ERROR", "WARN", "INFO")
 #: Checks of the project's own ontology header: they say nothing about a file that is not the project.

@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
@@ -23,11 +23,16 @@ from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
-from .namespaces import PREFIXES, bind_prefixes, curie
-from .paths import queries_dir
+from exo_onto.paths import queries_dir
+from exo_onto.terms.convert import from_json_binding, ox_to_rdflib
+from exo_onto.terms.namespaces import PREFIXES, bind_prefixes, curie
 
-if TYPE_CHECKING:
-    from .querying import StoredQuery
+
+class Named(Protocol):
+    """What the expected-answer functions need of a stored query: its name (``queries/expected/NAME.*``)."""
+
+    name: str
+
 
 Row = tuple[Node | None, ...]
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
@@ -46,24 +51,6 @@ class QueryResult:
 
 # --- from each engine ------------------------------------------------------------------------
 
-def ox_to_rdflib(t, normalize: bool = False) -> Node | None:
-    """An Oxigraph term as the equal rdflib term (None stays None); ``normalize`` writes typed literals
-    in rdflib's canonical form (``1.5e0`` as ``1.5``), as an rdflib parse of the same file would."""
-    if t is None:
-        return None
-    if isinstance(t, ox.NamedNode):
-        return URIRef(t.value)
-    if isinstance(t, ox.BlankNode):
-        return BNode(t.value)
-    if isinstance(t, ox.Literal):
-        if t.language:
-            return Literal(t.value, lang=t.language)
-        if t.datatype.value == str(XSD.string):
-            return Literal(t.value)
-        return Literal(t.value, datatype=URIRef(t.datatype.value), normalize=normalize)
-    raise TypeError(f"unexpected term {t!r}")
-
-
 def from_oxigraph(raw) -> QueryResult:
     if isinstance(raw, ox.QueryBoolean):
         return QueryResult("ask", (), [], bool(raw))
@@ -76,31 +63,13 @@ def from_oxigraph(raw) -> QueryResult:
     return QueryResult("graph", (), [], None, g)
 
 
-def _json_term(b: dict | None) -> Node | None:
-    if b is None:
-        return None
-    if not isinstance(b, dict) or not isinstance(b.get("type"), str) or not isinstance(b.get("value"), str):
-        raise ValueError(f"a binding needs a string 'type' and 'value', got {json.dumps(b, ensure_ascii=True)[:120]}")
-    kind, value = b["type"], b["value"]
-    if kind == "uri":
-        return URIRef(value)
-    if kind == "bnode":
-        return BNode(value)
-    if "xml:lang" in b:
-        return Literal(value, lang=b["xml:lang"])
-    dt = b.get("datatype")
-    if dt and dt != str(XSD.string):
-        return Literal(value, datatype=URIRef(dt), normalize=False)
-    return Literal(value)
-
-
 def from_sparql_json(doc: dict) -> QueryResult:
     """SPARQL 1.1 Query Results JSON -> :class:`QueryResult`; a malformed document is a ``ValueError``."""
     try:
         if "boolean" in doc:
             return QueryResult("ask", (), [], bool(doc["boolean"]))
         cols = tuple(doc["head"]["vars"])
-        rows = [tuple(_json_term(b.get(c)) for c in cols) for b in doc["results"]["bindings"]]
+        rows = [tuple(from_json_binding(b.get(c)) for c in cols) for b in doc["results"]["bindings"]]
     except (KeyError, TypeError, AttributeError) as exc:
         raise ValueError(f"not SPARQL 1.1 JSON results (missing or wrong {exc})") from None
     return QueryResult("select", cols, rows)
@@ -261,7 +230,7 @@ def expected_dir() -> Path:
     return queries_dir() / "expected"
 
 
-def expected_path(query: StoredQuery) -> Path | None:
+def expected_path(query: Named) -> Path | None:
     """``queries/expected/NAME.csv`` (SELECT), ``.ttl`` (CONSTRUCT) or ``.txt`` (ASK: true/false)."""
     for ext in (".csv", ".ttl", ".txt"):
         p = expected_dir() / f"{query.name}{ext}"
@@ -298,7 +267,7 @@ def compare_graphs(got: Graph, want: Graph) -> list[str]:
             + ([] if len(got) == len(want) else [f"{len(got)} triples, expected {len(want)}"]))
 
 
-def compare_expected(query: StoredQuery, result: QueryResult) -> list[str]:
+def compare_expected(query: Named, result: QueryResult) -> list[str]:
     """What differs between ``result`` and the query's expected answer (empty when they agree)."""
     path = expected_path(query)
     if path is None:

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF
 
-from .labels import label
-from .namespaces import MSCEXO, PREFIXES
+from exo_onto.terms.labels import label
+from exo_onto.terms.namespaces import MSCEXO, PREFIXES
 
 
 @dataclass(frozen=True)

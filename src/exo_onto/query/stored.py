@@ -29,11 +29,8 @@ import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
-from .loading import Files, as_paths, load_store
-from .namespaces import OBO, OBO_PREFIXES, PREFIXES
-from .paths import ontology_files, queries_dir
-from .query_results import QueryResult, escape_controls, from_oxigraph
-from .sparql_text import (
+from exo_onto.io.load import Files, as_paths, load_store
+from exo_onto.io.sparql import (
     BAD_IRI,
     AnswerTooLarge,
     QueryError,
@@ -43,7 +40,8 @@ from .sparql_text import (
     strip_comments,
     with_values,
 )
-from .store import (
+from exo_onto.paths import ontology_files, queries_dir
+from exo_onto.query.embedded import (
     DEFAULT_MAX_BYTES,
     DEFAULT_TIMEOUT,
     Deadline,
@@ -52,6 +50,8 @@ from .store import (
     query_with_deadline,
     size_text,
 )
+from exo_onto.query.results import QueryResult, escape_controls, from_oxigraph
+from exo_onto.terms.namespaces import OBO, OBO_PREFIXES, PREFIXES
 
 PARAM_KINDS = ("iri", "literal", "integer", "decimal")
 _CURIE_ALIASES = {"HGNC": PREFIXES["hgnc"], "NCBIGene": PREFIXES["ncbigene"], "EFO": PREFIXES["efo"] + "EFO_"}
@@ -225,7 +225,7 @@ def check_syntax(query: StoredQuery) -> None:
 def embedded_store(files: Files | None = None, graph: Graph | None = None) -> ox.Store:
     """An in-memory pyoxigraph store holding the project's graph (or ``files``, or ``graph``).
 
-    Files are read by the loader ``check`` uses (:func:`exo_onto.loading.load_store`), so every
+    Files are read by the loader ``check`` uses (:func:`exo_onto.io.load.load_store`), so every
     command agrees on what parses and a broken file is one :class:`TurtleError`, ``FILE:LINE: what``.
     """
     if graph is not None:
@@ -240,7 +240,7 @@ def run_embedded(query: StoredQuery, bindings: Mapping[str, Node] | None = None,
 
     Without ``timeout`` and ``max_bytes`` the query runs in this process (the check's stored queries,
     which are known to be quick). With either, it runs in a child process that is killed at the
-    deadline, when the answer passes ``max_bytes`` or on Ctrl-C (:func:`exo_onto.store.query_with_deadline`),
+    deadline, when the answer passes ``max_bytes`` or on Ctrl-C (:func:`exo_onto.query.embedded.query_with_deadline`),
     since an Oxigraph query cannot be interrupted from Python.
     """
     check_syntax(query)
@@ -260,7 +260,7 @@ def run_embedded(query: StoredQuery, bindings: Mapping[str, Node] | None = None,
 
 def run_rdflib(query: StoredQuery, graph: Graph, bindings: Mapping[str, Node] | None = None) -> QueryResult:
     """Run on rdflib's SPARQL engine with the same text a remote endpoint gets (a second engine)."""
-    from .query_results import from_rdflib
+    from exo_onto.query.results import from_rdflib
 
     check_syntax(query)
     return from_rdflib(graph.query(with_values(query.text, bindings or {})))
@@ -505,38 +505,9 @@ def run_query(name_or_file: str | Path, params: Mapping[str, str] | None = None,
     return QueryRun(query, resolve_bindings(query, params, lang), endpoint, timeout, max_bytes).execute(store)
 
 
-def queries_step(graph: Graph | None = None, store: ox.Store | None = None):
-    """A check step: every stored query, run embedded on ``graph`` or ``store``, gives its expected answer.
-
-    Returns a :class:`exo_onto.check.StepResult` named ``queries`` listing each query that fails
-    or differs (missing rows, extra rows, a different boolean or graph).
-    """
-    from .check import StepResult
-    from .query_results import compare_expected, expected_path
-
-    store = store if store is not None else embedded_store(graph=graph)
-    queries = list_queries()
-    problems: list[str] = []
-    for q in queries:
-        if expected_path(q) is None:
-            problems.append(f"{q.name}: no expected answer in queries/expected/")
-            continue
-        try:
-            result = run_embedded(q, resolve_bindings(q), store)
-        except QueryError as exc:
-            problems.append(f"{q.name}: {exc}")
-            continue
-        problems += [f"{q.name}: {d}" for d in compare_expected(q, result)]
-    if not queries:
-        return StepResult("queries", False, "no stored queries in queries/")
-    failed = len({p.split(":", 1)[0] for p in problems})
-    summary = f"{len(queries) - failed} of {len(queries)} stored queries give their expected answer"
-    return StepResult("queries", not problems, summary, problems)
-
-
 __all__ = [
     "AnswerTooLarge", "Param", "QueryError", "QueryResult", "QueryRun", "QuerySyntaxError", "QueryTimeout",
     "StoredQuery", "check_endpoint", "check_syntax", "embedded_store", "expand_iri", "http_exchange",
-    "list_queries", "load_query", "parse_header", "parse_param_value", "queries_step", "resolve_bindings",
+    "list_queries", "load_query", "parse_header", "parse_param_value", "resolve_bindings",
     "run_embedded", "run_query", "run_rdflib", "run_remote", "with_values",
 ]

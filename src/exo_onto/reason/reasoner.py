@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from rdflib import Graph, Literal
 from rdflib.namespace import OWL, RDF, RDFS
 
+from exo_onto.terms.convert import ox_to_rdflib
+
 HERMIT = "HermiT"
 OWLRL = "OWL 2 RL (owlrl)"
 
@@ -188,8 +190,6 @@ def tbox_graph(loaded) -> Graph:
     """The TBox of a loaded store: every triple of a class, property, axiom or the ontology header, and of
     the blank nodes (class expressions, lists) they reach. Instance data, typed or not, stays out."""
     import pyoxigraph as ox
-
-    from .query_results import ox_to_rdflib
 
     store, default = loaded.store, ox.DefaultGraph()
     todo = [r["s"] for r in store.query(_TBOX_SUBJECTS)]

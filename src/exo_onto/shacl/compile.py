@@ -2,7 +2,7 @@
 
 pyshacl walks every focus node in Python, so the core constraints grow to minutes at a million
 triples. Here each constraint of each targeted shape becomes one SPARQL ``SELECT`` over all its
-focus nodes, which Oxigraph answers in milliseconds (run by :mod:`exo_onto.shacl_fast`).
+focus nodes, which Oxigraph answers in milliseconds (run by :mod:`exo_onto.shacl.engine`).
 
 Built like an engine: a registry of constraint components (pySHACL has one class per component,
 rudof one struct each). A :class:`Component` names its parameters and builds SPARQL in the forms it
@@ -16,7 +16,7 @@ or handed to pyshacl whole, and :attr:`Compiled.plan` lists each (shape, compone
 the two it got. A parameter no component handles, or a form a component does not build, routes the
 shape; nothing is dropped.
 
-Entailment: with ``entailment="rdfs"`` the store holds the RDFS closure (:mod:`exo_onto.shacl_fast`),
+Entailment: with ``entailment="rdfs"`` the store holds the RDFS closure (:mod:`exo_onto.shacl.engine`),
 so ``sh:class C`` is ``?v rdf:type C``; with ``"none"`` (plain SHACL) it is ``rdf:type/rdfs:subClassOf*``.
 """
 
@@ -31,8 +31,8 @@ from rdflib import BNode, Graph, Literal, Node, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
-from .namespaces import SH
-from .shacl_sparql import IllFormedConstraint, check_pre_binding, joinable, mentions
+from exo_onto.shacl.prebinding import IllFormedConstraint, check_pre_binding, joinable, mentions
+from exo_onto.terms.namespaces import SH
 
 __all__ = ["COMPONENTS", "Compiled", "Component", "CoreCheck", "IllFormedConstraint", "PlanEntry", "SparqlCheck",
            "compile_shapes", "target_shapes"]

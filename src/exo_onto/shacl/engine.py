@@ -1,7 +1,7 @@
-"""The fast SHACL engine: the compiled shapes (:mod:`exo_onto.shacl_compile`) run on Oxigraph.
+"""The fast SHACL engine: the compiled shapes (:mod:`exo_onto.shacl.compile`) run on Oxigraph.
 
 Validation sees the data with the same RDFS closure pyshacl's ``inference="rdfs"`` gives it after
-:mod:`exo_onto.validation` prepares the graph (no domains and ranges, defined classes filed under
+:mod:`exo_onto.shacl.validate` prepares the graph (no domains and ranges, defined classes filed under
 their named conjuncts): subclass members typed with every superclass, subproperty values under
 every superproperty, every node an ``rdfs:Resource``. The closure goes into a named graph of its
 own, so the stored queries, which read the default graph, never see it.
@@ -26,19 +26,19 @@ import pyoxigraph as ox
 from rdflib import Graph, Literal, Node, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 
-from .loading import LoadedStore
-from .namespaces import MSCEXO, SH
-from .query_results import ox_to_rdflib
-from .shacl_compile import Compiled, CoreCheck, SparqlCheck
-from .shacl_sparql import prebind_blank, substitute
-from .validation_report import ValidationResult, make_result
+from exo_onto.io.load import LoadedStore
+from exo_onto.shacl.compile import Compiled, CoreCheck, SparqlCheck
+from exo_onto.shacl.prebinding import prebind_blank, substitute
+from exo_onto.shacl.report import ValidationResult, make_result, node_name
+from exo_onto.terms.convert import ox_to_rdflib
+from exo_onto.terms.namespaces import MSCEXO, SH
 
 INFERRED = ox.NamedNode("urn:x-exo-onto:inferred")
 _PREFIXES = """PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX owl: <http://www.w3.org/2002/07/owl#>
 """
-_LABELS = (ox.NamedNode(str(RDFS.label)), ox.NamedNode(str(MSCEXO.englishRendering)))
+_LABEL, _RENDERING = ox.NamedNode(str(RDFS.label)), ox.NamedNode(str(MSCEXO.englishRendering))
 
 
 def _closure(pairs: Iterable[tuple[object, object]]) -> dict[object, set[object]]:
@@ -229,25 +229,21 @@ def _prebound(store: ox.Store, select: str, focus: object, union: bool) -> ox.Qu
 
 
 class _Labels:
-    """The English label (any label else), or a span's English rendering, of each node, by index lookup;
-    remembered, since one node usually has several results."""
+    """Each node's name in the report (:func:`exo_onto.shacl.report.node_name`), read from the store by
+    index lookups and remembered, since one node usually has several results."""
 
     def __init__(self, store: ox.Store) -> None:
         self.store = store
         self.known: dict[object, str | None] = {}
 
+    def _objects(self, node: object, predicate: ox.NamedNode) -> list:
+        return [ox_to_rdflib(q.object) for q in self.store.quads_for_pattern(node, predicate, None, ox.DefaultGraph())]
+
     def __call__(self, node: object) -> str | None:
         if isinstance(node, ox.Literal):
             return None
         if node not in self.known:
-            self.known[node] = None
-            for predicate in _LABELS:
-                labels = [ox_to_rdflib(q.object)
-                          for q in self.store.quads_for_pattern(node, predicate, None, ox.DefaultGraph())]
-                if labels:
-                    labels.sort(key=lambda lab: (getattr(lab, "language", None) != "en", str(lab)))
-                    self.known[node] = " ".join(str(labels[0]).split())
-                    break
+            self.known[node] = node_name(self._objects(node, _LABEL), self._objects(node, _RENDERING))
         return self.known[node]
 
 

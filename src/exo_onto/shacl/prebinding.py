@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .sparql_text import _TOKEN
+from exo_onto.io.sparql import _TOKEN
 
 #: Variables SHACL pre-binds; a constraint may not rebind them.
 PRE_BOUND = ("this", "currentShape", "shapesGraph")

@@ -18,8 +18,9 @@ from rdflib import Graph, Literal, Node, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS
 
-from .namespaces import MSCEXO, PREFIXES, SH
-from .writing import open_atomic
+from exo_onto.io.write import open_atomic
+from exo_onto.terms.labels import best
+from exo_onto.terms.namespaces import MSCEXO, PREFIXES, SH
 
 #: Longest namespace first, so ``mscexosh:`` wins over ``mscexo:`` and ``mirbase.mature:`` over ``mirbase:``.
 _NAMESPACES = sorted(PREFIXES.items(), key=lambda kv: -len(kv[1]))
@@ -151,7 +152,7 @@ class ValidationReport:
 @contextmanager
 def report_file(path: Path | None) -> Iterator[Callable[[ValidationResult], None] | None]:
     """A sink for :func:`collect` writing every result as one JSON object per line to ``path``, through
-    :func:`exo_onto.writing.open_atomic` (the file appears only when the report is complete); no path,
+    :func:`exo_onto.io.write.open_atomic` (the file appears only when the report is complete); no path,
     no sink."""
     if path is None:
         yield None
@@ -254,11 +255,15 @@ def _render_path(path: Node | None, graphs: tuple[Graph, ...]) -> str | None:
     return "[]"
 
 
+def node_name(labels: Iterable[object], renderings: Iterable[object]) -> str | None:
+    """How a curator knows a node in a report: its label by the one label rule (English), else, for a span,
+    its English rendering; on one line."""
+    found = best(labels, "en") or best(renderings, "en")
+    return " ".join(str(found).split()) if found is not None else None
+
+
 def _label(node: Node, graph: Graph) -> str | None:
-    """The English label (any label else), or a span's English rendering: how a curator knows the node."""
-    labels = list(graph.objects(node, RDFS.label)) or list(graph.objects(node, MSCEXO.englishRendering))
-    labels.sort(key=lambda lab: (getattr(lab, "language", None) != "en", str(lab)))
-    return " ".join(str(labels[0]).split()) if labels else None
+    return node_name(graph.objects(node, RDFS.label), graph.objects(node, MSCEXO.englishRendering))
 
 
 def make_result(focus: Node, path: Node | None, value: Node | None, messages: Iterable[Literal], severity: Node,

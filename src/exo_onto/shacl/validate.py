@@ -16,7 +16,7 @@ definitions the term shapes check). Two things are prepared first:
 
 Notebook use::
 
-    from exo_onto.validation import validate_files
+    from exo_onto.shacl.validate import validate_files
     report = validate_files()          # the project's graph
     print(report.to_text())            # or report.violations, report.to_dict()
 """
@@ -33,17 +33,16 @@ from rdflib import Graph, Node, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS
 
-from .check import StepResult
-from .loading import Files, LoadedStore, as_paths, load_store, parse_turtle, store_from_graph
-from .namespaces import SH, bind_prefixes
-from .paths import kg_dir, shapes_dir, tbox_path
-from .shacl_compile import TARGETS, IllFormedConstraint, compile_shapes
-from .shacl_fast import add_rdfs_closure, run_compiled
-from .shacl_sparql import mentions
-from .validation_report import ValidationReport, ValidationResult, collect, from_results_graph
+from exo_onto.io.load import Files, LoadedStore, as_paths, load_store, parse_turtle, store_from_graph
+from exo_onto.paths import kg_dir, shapes_dir, tbox_path
+from exo_onto.shacl.compile import TARGETS, IllFormedConstraint, compile_shapes
+from exo_onto.shacl.engine import add_rdfs_closure, run_compiled
+from exo_onto.shacl.prebinding import mentions
+from exo_onto.shacl.report import ValidationReport, ValidationResult, collect, from_results_graph
+from exo_onto.terms.namespaces import SH, bind_prefixes
 
 __all__ = ["ValidationError", "ValidationReport", "ValidationResult", "load_shapes", "validate_files",
-           "validate_graph", "validate_step", "validate_store"]
+           "validate_graph", "validate_store"]
 
 
 class ValidationError(Exception):
@@ -179,7 +178,7 @@ def validate_store(loaded: LoadedStore, shapes: Graph | None = None, entailment:
                    sink: Callable[[ValidationResult], None] | None = None) -> ValidationReport:
     """Validate the data (TBox included) in an Oxigraph store: the path that scales.
 
-    The shapes run as SPARQL on the store (:mod:`exo_onto.shacl_compile`); a shape the compiler
+    The shapes run as SPARQL on the store (:mod:`exo_onto.shacl.compile`); a shape the compiler
     does not translate is given to pyshacl. With ``entailment="rdfs"`` the RDFS closure goes into the
     store's ``urn:x-exo-onto:inferred`` graph (the default graph, which the stored queries read, is
     unchanged). Results stream into the report: ``limit`` keeps only the first of each shape and
@@ -229,7 +228,7 @@ def validate_files(files: Files | None = None, shapes: Graph | None = None, fast
     Both engines read the files through the one loader (Oxigraph), literals as the files wrote them:
     ``fast`` validates that store (:func:`validate_store`, where ``limit`` and ``sink`` mean what they
     say there), ``fast=False`` hands it to pyshacl as an rdflib graph. Raises
-    :class:`~exo_onto.loading.TurtleError` for a file that does not parse.
+    :class:`~exo_onto.io.load.TurtleError` for a file that does not parse.
     """
     given = as_paths(files)
     paths = given if given is not None else sorted(kg_dir().glob("*.ttl"))
@@ -239,30 +238,3 @@ def validate_files(files: Files | None = None, shapes: Graph | None = None, fast
     if fast:
         return validate_store(loaded, shapes, limit=limit, sink=sink)
     return collect(_pyshacl(loaded.to_graph(), shapes if shapes is not None else load_shapes()).results, limit, sink)
-
-
-#: Results the check step keeps per shape and constraint: enough to see what is wrong, bounded at any size.
-STEP_LIMIT = 20
-
-
-def validate_step(data: Graph | LoadedStore) -> StepResult:
-    """The check-pipeline step: ``data`` (TBox included, as the pipeline loaded it) against the shapes.
-
-    Passes when there is no violation; warnings (the MISEV items the review does not report) are
-    counted, not listed, since ``exo-onto validate`` lists them. At most :data:`STEP_LIMIT` results
-    per shape are kept in memory, so the step stays small on a graph with a million warnings.
-    """
-    name = "validate (SHACL)"
-    try:
-        report = validate_store(data, limit=STEP_LIMIT) if isinstance(data, LoadedStore) \
-            else validate_store(store_from_graph(data), limit=STEP_LIMIT)
-    except Exception as exc:  # a broken shapes file must fail the step, not crash the pipeline
-        return StepResult(name, False, "could not run", [str(exc)])
-    details = [f"{r.focus} {r.path or '(node)'}: {r.message}" + (f" [value {r.value}]" if r.value else "")
-               for r in report.violations]
-    if report.count("Violation") > len(report.violations):
-        details.append(f"… {report.count('Violation') - len(report.violations)} more violation(s): "
-                       "run `exo-onto validate` to list them")
-    if report.count("Warning"):
-        details.append(f"{report.count('Warning')} warning(s): run `exo-onto validate` to list them")
-    return StepResult(name, report.conforms, report.summary(), details)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ..check import CheckReport, StepResult
+from exo_onto.pipeline.check import CheckReport, StepResult
 
 
 def echo_step(step: StepResult) -> None:

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import click
 
-from ..changelog import DiffError
-from ..loading import TurtleError
-from ..release import BuildError, build
-from ..writing import DEFAULT_WAIT, MARKER, OutputError, one_line
+from exo_onto.curate.changelog import DiffError
+from exo_onto.io.load import TurtleError
+from exo_onto.io.write import DEFAULT_WAIT, MARKER, OutputError, one_line
+from exo_onto.publish.release import BuildError, build
 
 
 def check_wait(ctx: click.Context, param: click.Parameter, value: float) -> float:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from ..check import run_check
-from ._output import echo_step, echo_summary
+from exo_onto.cli.commands._output import echo_step, echo_summary
+from exo_onto.pipeline.check import run_check
 
 
 @click.command("check")

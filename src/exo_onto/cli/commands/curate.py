@@ -7,10 +7,10 @@ from pathlib import Path
 
 import click
 
-from ..curation import TemplateError, WriteError, check_template, export_template, write_findings
-from ..loading import TurtleError
-from ..namespaces import curie
-from ..paths import project_root
+from exo_onto.curate.template import TemplateError, WriteError, check_template, export_template, write_findings
+from exo_onto.io.load import TurtleError
+from exo_onto.paths import project_root
+from exo_onto.terms.namespaces import curie
 
 
 @click.command("curate")

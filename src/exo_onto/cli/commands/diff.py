@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from ..changelog import DiffError, compare, load_version
+from exo_onto.curate.changelog import DiffError, compare, load_version
 
 
 @click.command("diff")

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import click
 
-from ..docs import build_docs
-from ..loading import TurtleError
-from ..mechanism import GraphvizMissing
-from ..writing import DEFAULT_WAIT, MARKER, OutputError, one_line
-from .build import WAIT_HELP, check_wait
+from exo_onto.cli.commands.build import WAIT_HELP, check_wait
+from exo_onto.io.load import TurtleError
+from exo_onto.io.write import DEFAULT_WAIT, MARKER, OutputError, one_line
+from exo_onto.publish.docs import build_docs
+from exo_onto.publish.mechanism import GraphvizMissing
 
 
 @click.command("docs")

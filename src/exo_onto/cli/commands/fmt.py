@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from ..formatting import FormatError, format_file
-from ..paths import ontology_files
+from exo_onto.io.fmt import FormatError, format_file
+from exo_onto.paths import ontology_files
 
 
 @click.command("fmt")

@@ -7,9 +7,9 @@ import sys
 
 import click
 
-from ..loading import TurtleError, load_graph
-from ..querying import QueryError
-from ..serving import EndpointURLError, check_endpoint, gsp_target, push_graph, valid_seconds
+from exo_onto.io.load import TurtleError, load_graph
+from exo_onto.publish.serve import EndpointURLError, check_endpoint, gsp_target, push_graph, valid_seconds
+from exo_onto.query.stored import QueryError
 
 
 def _seconds(ctx: click.Context, param: click.Parameter, value: float) -> float:

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import click
 
-from ..check import NOT_THE_PROJECT
-from ..loading import TurtleError, is_project_graph, load_store
-from ..paths import ontology_files
-from ..qc import PROJECT_ONLY_CHECKS, load_checks, qc_summary, run_qc
+from exo_onto.io.load import TurtleError, is_project_graph, load_store
+from exo_onto.paths import ontology_files
+from exo_onto.pipeline.check import NOT_THE_PROJECT
+from exo_onto.query.qc import PROJECT_ONLY_CHECKS, load_checks, qc_summary, run_qc
 
 
 @click.command("qc")

@@ -8,10 +8,10 @@ import sys
 
 import click
 
-from ..loading import TurtleError
-from ..query_results import FORMATTERS, escape_controls, formats_for, to_csv
-from ..querying import QueryError, QueryRun, check_endpoint, list_queries, load_query, resolve_bindings
-from ..store import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, size_text
+from exo_onto.io.load import TurtleError
+from exo_onto.query.embedded import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, size_text
+from exo_onto.query.results import FORMATTERS, escape_controls, formats_for, to_csv
+from exo_onto.query.stored import QueryError, QueryRun, check_endpoint, list_queries, load_query, resolve_bindings
 
 #: Exit status after Ctrl-C, as a shell reports a process ended by SIGINT.
 EXIT_INTERRUPTED = 130

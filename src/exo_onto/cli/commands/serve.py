@@ -9,11 +9,11 @@ from pathlib import Path
 
 import click
 
-from .. import serving
-from ..loading import TurtleError, load_graph
-from ..query_page import build_page
-from ..querying import QueryError
-from ..serving import OxigraphServer, PortInUseError, QueryFront, Refused
+from exo_onto.io.load import TurtleError, load_graph
+from exo_onto.publish import serve as serving
+from exo_onto.publish.query_page import build_page
+from exo_onto.publish.serve import OxigraphServer, PortInUseError, QueryFront, Refused
+from exo_onto.query.stored import QueryError
 
 
 def _stop_on_signal(*_: object) -> None:

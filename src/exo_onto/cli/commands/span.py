@@ -6,8 +6,8 @@ import sys
 
 import click
 
-from ..formatting import canonical_turtle
-from ..spans import SpanError, locate, span_triples
+from exo_onto.io.fmt import canonical_turtle
+from exo_onto.io.spans import SpanError, locate, span_triples
 
 
 @click.command("span")

@@ -6,8 +6,8 @@ import sys
 
 import click
 
-from ..loading import TurtleError, load_graph
-from ..stats import finding_stats
+from exo_onto.io.load import TurtleError, load_graph
+from exo_onto.query.stats import finding_stats
 
 
 @click.command("stats")

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
-from ..loading import TurtleError
-from ..validation import ValidationError, validate_files
-from ..validation_report import report_file as open_report
+from exo_onto.io.load import TurtleError
+from exo_onto.shacl.report import report_file as open_report
+from exo_onto.shacl.validate import ValidationError, validate_files
 
 LEVELS = {"violation": "Violation", "warning": "Warning", "info": "Info"}
 
