@@ -18,11 +18,10 @@ from rdflib import Graph, Literal, Node, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS
 
-from .namespaces import MSCEXO, PREFIXES, SH
+from .namespaces import MSCEXO, SH, curie_or_iri
 from .writing import open_atomic
 
 #: Longest namespace first, so ``mscexosh:`` wins over ``mscexo:`` and ``mirbase.mature:`` over ``mirbase:``.
-_NAMESPACES = sorted(PREFIXES.items(), key=lambda kv: -len(kv[1]))
 _IRI_IN_TEXT = re.compile(r"https?://[^\s,;()<>\"']+[^\s,;()<>\"'.]")
 _VALUE_WIDTH = 60
 #: Severities from the most to the least serious (the local names of sh:Violation, …).
@@ -208,12 +207,9 @@ def collect(results: Iterable[ValidationResult], limit: int | None = None,
 
 
 def shorten(iri: str) -> str:
-    """``mscexo:finding-1``, ``hgnc:2200``; an IRI outside the project's prefixes stays ``<…>``."""
-    for prefix, ns in _NAMESPACES:
-        local = iri[len(ns):]
-        if iri.startswith(ns) and local and not any(c in local for c in "/#?"):
-            return f"{prefix}:{local}"
-    return f"<{iri}>"
+    """``mscexo:finding-1``, ``hgnc:2200``, ``RO:0001000``: the project's one CURIE converter, as query answers
+    and QC print them; an IRI outside the project's prefixes stays ``<…>``."""
+    return curie_or_iri(iri)
 
 
 def _shorten_text(text: str) -> str:
