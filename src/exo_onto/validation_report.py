@@ -21,7 +21,6 @@ from rdflib.namespace import RDF, RDFS
 from .namespaces import MSCEXO, SH, curie_or_iri
 from .writing import open_atomic
 
-#: Longest namespace first, so ``mscexosh:`` wins over ``mscexo:`` and ``mirbase.mature:`` over ``mirbase:``.
 _IRI_IN_TEXT = re.compile(r"https?://[^\s,;()<>\"']+[^\s,;()<>\"'.]")
 _VALUE_WIDTH = 60
 #: Severities from the most to the least serious (the local names of sh:Violation, …).
