@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF, RDFS
 from rdflib.plugins.sparql import prepareQuery
 
 from exo_onto.pipeline.check import queries_step
@@ -23,6 +24,9 @@ from exo_onto.terms.namespaces import MSCEXO
 
 QUERIES = list_queries()
 NAMES = [q.name for q in QUERIES]
+SELECTS = [q.name for q in QUERIES if q.form == "SELECT"]
+#: label-lookup answers with a term's labels in both languages (?label_en, ?label_zh): they are its answer.
+BOTH_LANGUAGES = {"label-lookup"}
 
 
 @pytest.fixture(scope="module")
@@ -30,8 +34,10 @@ def store():
     return embedded_store()
 
 
-def rows(result) -> set[tuple[str, ...]]:
-    return {tuple(cell(t) for t in r) for r in result.rows}
+def rows(result, *columns: str) -> set[tuple[str, ...]]:
+    """The answer's rows as shown (CURIEs), all columns or the ones named."""
+    idx = [result.columns.index(c) for c in columns] if columns else range(len(result.columns))
+    return {tuple(cell(r[i]) for i in idx) for r in result.rows}
 
 
 def run(name: str, store, **params: str):
@@ -89,41 +95,108 @@ def test_the_one_command_question(store):
     # The genes the review names for exosomal miRNAs: WNT5A [25] and RalA [28] (targets), mTOR [30]
     # (inhibited, 可能) and PTEN [32] (named in the PTEN/AKT pathway, no direction).
     result = run("mirna-targets", store)
-    assert rows(result) == {
-        ("CL:0002540", "25", "mirbase.mature:MIMAT0000092", "hsa-miR-92a-3p", "HGNC:12784", "WNT5A", "RO:0002436",
+    assert rows(result, "source", "ref", "mirna", "mirna_label", "target", "target_label", "relation",
+                "direction") == {
+        ("CL:0002540", "25", "mirbase.mature:MIMAT0000092", "hsa-miR-92a-3p", "hgnc:12784", "WNT5A", "RO:0002436",
          "mscexo:Decreased"),
-        ("mscexo:SynovialMSC", "28", "mirbase.mature:MIMAT0000431", "hsa-miR-140-5p", "HGNC:9839", "RALA", "RO:0002436",
+        ("mscexo:SynovialMSC", "28", "mirbase.mature:MIMAT0000431", "hsa-miR-140-5p", "hgnc:9839", "RALA", "RO:0002436",
          "mscexo:Decreased"),
-        ("mscexo:InfrapatellarFatPadMSC", "30", "mirbase.mature:MIMAT0000098", "hsa-miR-100-5p", "HGNC:3942", "MTOR",
+        ("mscexo:InfrapatellarFatPadMSC", "30", "mirbase.mature:MIMAT0000098", "hsa-miR-100-5p", "hgnc:3942", "MTOR",
          "mscexo:affects", "mscexo:Decreased"),
-        ("CL:0002569", "32", "mirbase.mature:MIMAT0000078", "hsa-miR-23a-3p", "HGNC:9588", "PTEN", "RO:0002211", ""),
+        ("CL:0002569", "32", "mirbase.mature:MIMAT0000078", "hsa-miR-23a-3p", "hgnc:9588", "PTEN", "RO:0002211", ""),
     }
 
 
 def test_a_question_about_yap_returns_the_chain_of_28(store):
     # 1.4 [28]: Wnt5a/Wnt5b carried by SMSC exosomes -> alternative Wnt signalling -> YAP -> proliferation, migration.
     result = run("gene-chain", store)
-    edges = {(r[0], r[1], r[3]) for r in rows(result) if r[6] == "28"}
-    assert {("-2", "HGNC:12784", "GO:0035567"), ("-1", "GO:0035567", "HGNC:16262"),
-            ("1", "HGNC:16262", "GO:0035988"), ("1", "HGNC:16262", "GO:0016477")} <= edges
+    edges = {(hop, s, o) for hop, s, o, ref in rows(result, "hop", "subject", "object", "ref") if ref == "28"}
+    assert {("-2", "hgnc:12784", "GO:0035567"), ("-1", "GO:0035567", "hgnc:16262"),
+            ("1", "hgnc:16262", "GO:0035988"), ("1", "hgnc:16262", "GO:0016477")} <= edges
+
+
+def label_in(graph: Graph, term: URIRef, lang: str) -> Literal | None:
+    """The term's rdfs:label in ``lang``, else its English one, read from the graph's triples (not SPARQL)."""
+    for wanted in (lang, "en"):
+        found = [lab for lab in graph.objects(term, RDFS.label) if getattr(lab, "language", None) == wanted]
+        if found:
+            assert len(found) == 1, (term, found)
+            return found[0]
+    return None
+
+
+@pytest.mark.parametrize("name", SELECTS)
+def test_every_iri_column_has_a_label_column_in_the_chosen_language(name, store, graph):
+    """Each IRI column ?x is followed by ?x_label: the term's label in --lang, else in English."""
+    q = load_query(name)
+    answers = {lang: run_embedded(q, resolve_bindings(q, lang=lang), store) for lang in ("en", "zh")}
+    iri_columns = [c for i, c in enumerate(answers["en"].columns)
+                   if any(isinstance(r[i], URIRef) for r in answers["en"].rows)]
+    if name in BOTH_LANGUAGES:
+        assert {"label_en", "label_zh"} <= set(q.columns) and q.param("lang") is None
+        return
+    assert q.param("lang") is not None or not iri_columns, "a query with IRI columns takes ?lang"
+    for lang, result in answers.items():
+        for col in iri_columns:
+            i = result.columns.index(col)
+            assert result.columns[i + 1] == f"{col}_label", f"?{col} is not followed by ?{col}_label"
+            for r in result.rows:
+                want = label_in(graph, r[i], lang) if r[i] is not None else None
+                assert r[i + 1] == want, (lang, col, cell(r[i]), r[i + 1], want)
+    if iri_columns:  # every term has a Chinese label: --lang zh changes the answer
+        assert rows(answers["en"]) != rows(answers["zh"])
 
 
 def test_lang_parameter_switches_labels_to_chinese(store):
     q = load_query("storage-conditions")
     result = run_embedded(q, resolve_bindings(q, lang="zh"), store)
-    labels = {cell(r[3]) for r in result.rows}
-    assert labels == {"短期保存（4℃）", "长期保存（-80℃）"}
+    assert rows(result, "condition_label", "subject_label") == {("短期保存（4℃）", "外泌体"),
+                                                                ("长期保存（-80℃）", "外泌体")}
+    assert {r[result.columns.index("condition_label")].language for r in result.rows} == {"zh"}
+
+
+@pytest.mark.parametrize("engine", ["embedded", "rdflib"])
+def test_a_term_without_a_label_in_the_language_shows_its_english_one(engine, graph):
+    """WNT5A without its Chinese label: with --lang zh the answer shows the English label, not nothing."""
+    wnt5a = URIRef("https://identifiers.org/hgnc:12784")
+    changed = Graph()
+    for t in graph:
+        if not (t[0] == wnt5a and t[1] == RDFS.label and getattr(t[2], "language", None) == "zh"):
+            changed.add(t)
+    assert len(changed) == len(graph) - 1
+    q = load_query("mirna-targets")
+    b = resolve_bindings(q, lang="zh")
+    result = run_embedded(q, b, embedded_store(graph=changed)) if engine == "embedded" else run_rdflib(q, changed, b)
+    labels = rows(result, "target", "target_label")
+    assert ("hgnc:12784", "WNT5A") in labels
+    assert [r[result.columns.index("target_label")].language for r in result.rows
+            if r[result.columns.index("target")] == wnt5a] == ["en"]
+    others = {r[result.columns.index("target_label")].language for r in result.rows
+              if r[result.columns.index("target")] != wnt5a}
+    assert others == {"zh"} and ("hgnc:9839", "RalA") in labels  # the others keep their Chinese label
+
+
+def test_finding_provenance_gives_the_english_rendering(store, graph):
+    result = run("finding-provenance", store)
+    [row] = result.rows
+    english = row[result.columns.index("english")]
+    span = URIRef("https://w3id.org/exo-onto/span-3066-3132")  # the span of finding-1.2-26 (WNT5A, [25])
+    assert english == graph.value(span, MSCEXO.englishRendering)
+    assert english.language == "en" and "directly targeting WNT5A" in str(english)
 
 
 def test_marker_parameter_mmp13(store):
     # 1.2 [24]: exosomes and microparticles suppress MMP-13 in OA-like chondrocytes (in vitro);
     # 1.3: 可以推测 … AD-MSC-Exo 降低 MMP-13 的表达 (the review's inference after [27]).
-    result = run("marker-across-studies", store, marker="HGNC:7159")
-    assert rows(result) == {
+    columns = ("ref", "section", "source", "vesicle", "direction", "evidence", "design")
+    want = {
         ("24", "1.2", "CL:0002540", "mscexo:prep-24-bmsc-exo", "mscexo:Decreased", "ECO:0000304", "OBI:0001285"),
         ("24", "1.2", "CL:0002540", "mscexo:prep-24-bmsc-mp", "mscexo:Decreased", "ECO:0000304", "OBI:0001285"),
         ("27", "1.3", "", "mscexo:ADMSCExosome", "mscexo:Decreased", "ECO:0006185", ""),
     }
+    # The CURIE as answers print it, and as the mapping tables (ontology/reference/xrefs.tsv) write it.
+    for marker in ("hgnc:7159", "HGNC:7159"):
+        assert rows(run("marker-across-studies", store, marker=marker), *columns) == want
 
 
 @pytest.mark.parametrize("source, answer", [
@@ -141,14 +214,18 @@ def test_label_lookup_english_is_case_insensitive(store):
     assert rows(result) == {("mscexo:SynovialMSC", "synovial mesenchymal stem cell", "滑膜间充质干细胞")}
 
 
-def test_study_subgraph_for_another_reference(store):
+def test_study_subgraph_for_another_reference(store, graph):
     # 1.2 [25]: BMSC-Exo carry miR-92a-3p, which targets WNT5A, regulates cartilage development and
     # homeostasis, can act as a Wnt inhibitor and may be a disease-modifying OA drug: six findings.
     result = run("study-subgraph", store, ref="25")
     assert result.kind == "graph"
     subjects = {cell(o) for o in result.graph.objects(None, URIRef("https://w3id.org/biolink/vocab/subject"))}
     assert subjects == {"mscexo:prep-25-bmsc-exo", "mirbase.mature:MIMAT0000092"}
-    assert len(set(result.graph.subjects(None, MSCEXO.Finding))) == 6
+    findings = set(result.graph.subjects(RDF.type, MSCEXO.Finding))
+    assert len(findings) == 6
+    # Each finding keeps its IRI: the very findings of the graph that cite [25].
+    citing = set(graph.subjects(URIRef("http://purl.org/spar/cito/citesAsEvidence"), MSCEXO["ref-25"]))
+    assert all(isinstance(f, URIRef) for f in findings) and findings == citing
 
 
 INJECTION = '"} ; DROP ALL ; #'
@@ -211,7 +288,7 @@ def test_queries_step_names_the_query_whose_answer_changed(graph):
         broken.remove((f, None, None))
     step = queries_step(graph=broken)
     assert not step.ok
-    assert any(d.startswith("mirna-targets: missing row") and "HGNC:9839" in d for d in step.details)
+    assert any(d.startswith("mirna-targets: missing row") and "hgnc:9839" in d for d in step.details)
 
 
 MISEV_CHECKED = {"separationMethod", "quantificationMethod", "singleVesicleMethod", "transmembraneMarker",

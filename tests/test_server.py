@@ -19,7 +19,7 @@ from SPARQLWrapper import JSON, SPARQLWrapper
 from conftest import exo_onto_exe
 from exo_onto.io.sparql import QueryError
 from exo_onto.publish.serve import OxigraphServer, PortInUseError, ServerError, free_port, push_graph
-from exo_onto.query.results import compare_expected, same_answer
+from exo_onto.query.results import compare_expected, expected_path, read_expected_rows, same_answer
 from exo_onto.query.stored import embedded_store, list_queries, load_query, resolve_bindings, run_embedded, run_remote
 
 NAMES = [q.name for q in list_queries()]
@@ -86,7 +86,8 @@ def test_parameters_and_a_hostile_value_through_the_server(server, store):
     b = resolve_bindings(q, {"label": '"} ; DROP ALL ; #'})
     assert run_remote(q, server.query_endpoint, b).rows == []
     q = load_query("mirna-targets")
-    assert len(run_remote(q, server.query_endpoint, resolve_bindings(q)).rows) == 2  # nothing was dropped
+    expected = read_expected_rows(expected_path(q))[1]  # four genes: WNT5A [25], RalA [28], mTOR [30], PTEN [32]
+    assert len(run_remote(q, server.query_endpoint, resolve_bindings(q)).rows) == len(expected) == 4  # nothing dropped
 
 
 def test_push_into_a_named_graph_is_answered_too(graph, store):
@@ -109,7 +110,8 @@ def test_push_command_loads_any_gsp_store(cli, graph):
         assert f"pushed {len(graph)} triples" in r.out
         r = cli("query", "mirna-targets", "--endpoint", srv.query_endpoint, "--format", "csv")
         assert r.code == 0, r.err
-        assert "CL:0002540,25,mirbase.mature:MIMAT0000092,hsa-miR-92a-3p,HGNC:12784,WNT5A" in r.out
+        assert ("CL:0002540,mesenchymal stem cell of the bone marrow,25,mirbase.mature:MIMAT0000092,hsa-miR-92a-3p,"
+                "hgnc:12784,WNT5A,RO:0002436,molecularly interacts with,mscexo:Decreased,decreased") in r.out
 
 
 def test_serve_command_prints_its_url_answers_and_stops(tmp_path):

@@ -48,6 +48,20 @@ def term_text(term: object) -> str:
     return str(getattr(term, "value", term))
 
 
+def term_shown(term: object) -> str:
+    """An Oxigraph term as reports print it: an IRI as the project's CURIE (else ``<iri>``), else its text
+    on one line (whitespace runs as one space, control characters escaped), so a TSV row stays one row.
+
+    Reports go through the same converter as query answers, so one IRI reads the same in both.
+    """
+    from exo_onto.query.results import escape_controls
+    from exo_onto.terms.namespaces import curie_or_iri
+
+    if isinstance(term, pyoxigraph.NamedNode):
+        return curie_or_iri(term.value)
+    return escape_controls(" ".join(term_text(term).split()))
+
+
 def check_limits(timeout: float | None, max_bytes: int | None) -> None:
     """Refuse a deadline or a cap that cannot be meant (0, negative, NaN, infinite): say so, not "within -5 s"."""
     if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))

@@ -2,6 +2,8 @@
 
 Every check file starts with ``# name:``, ``# severity: ERROR|WARN|INFO`` and ``# description:``
 header lines and selects ``?entity ?property ?value``. An ERROR fails ``check`` and ``build``.
+A row keeps each term's full text (IRIs in full, as the graph has them) and prints it with IRIs as
+the project's CURIEs (``mscexo:X``, ``CL:0000134``), as query answers do.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import pyoxigraph
 from rdflib import Graph
 
 from exo_onto.paths import queries_dir
-from exo_onto.query.embedded import oxigraph_store, term_text
+from exo_onto.query.embedded import oxigraph_store, term_shown, term_text
 
 SEVERITIES = ("ERROR", "WARN", "INFO")
 #: Checks of the project's own ontology header: they say nothing about a file that is not the project.
@@ -33,9 +35,14 @@ class QCCheck:
 class QCRow:
     check: str
     severity: str
-    entity: str
+    entity: str  # full IRIs, literal values: the data, to compare
     property: str
     value: str
+    shown: tuple[str, str, str] = ("", "", "")  # entity, property and value as printed (IRIs as CURIEs)
+
+    def text(self) -> str:
+        """``entity property value`` as a report prints them (CURIEs), for one line of output."""
+        return " ".join(self.shown if any(self.shown) else (self.entity, self.property, self.value)).rstrip()
 
 
 @dataclass
@@ -51,8 +58,9 @@ class QCReport:
         return self.count("ERROR") == 0
 
     def tsv(self) -> str:
+        """The ROBOT report table, IRIs as CURIEs as ROBOT writes them."""
         lines = ["Level\tRule Name\tSubject\tProperty\tValue"]
-        lines += [f"{r.severity}\t{r.check}\t{r.entity}\t{r.property}\t{r.value}" for r in self.rows]
+        lines += [f"{r.severity}\t{r.check}\t" + "\t".join(r.shown) for r in self.rows]
         return "\n".join(lines) + "\n"
 
 
@@ -89,8 +97,9 @@ def run_qc(graph: Graph | None = None, checks: list[QCCheck] | None = None,
     rows = []
     for check in checks:
         for r in store.query(check.query):
-            rows.append(QCRow(check.name, check.severity, term_text(r["entity"]), term_text(r["property"]),
-                              term_text(r["value"])))
+            terms = (r["entity"], r["property"], r["value"])
+            rows.append(QCRow(check.name, check.severity, *(term_text(t) for t in terms),
+                              shown=tuple(term_shown(t) for t in terms)))
     order = {s: i for i, s in enumerate(SEVERITIES)}
     rows.sort(key=lambda r: (order[r.severity], r.check, r.entity, r.property, r.value))
     return QCReport(rows, checks)

@@ -2,7 +2,10 @@
 
 pyoxigraph, rdflib and SPARQL JSON results are all turned into rdflib terms, so answers from the
 embedded store and from a server compare directly. Cells are shown as CURIEs (``CL:0000134``,
-``mscexo:prep-24-bmsc-exo``) so tables and expected files stay short and stable.
+``hgnc:2200``, ``mscexo:prep-24-bmsc-exo``), through the project's one converter
+(:func:`exo_onto.terms.namespaces.curie_or_iri`), so tables, CSV, Turtle answers and expected files stay
+short, stable and spelled alike. A boolean is shown by its value (``true``), whichever of its
+lexical forms an engine sent (Virtuoso sends ``1``).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
@@ -25,7 +28,10 @@ from rdflib.term import Node
 
 from exo_onto.paths import queries_dir
 from exo_onto.terms.convert import from_json_binding, ox_to_rdflib
-from exo_onto.terms.namespaces import PREFIXES, bind_prefixes, curie
+from exo_onto.terms.namespaces import bind_curie_prefixes, bind_prefixes, curie_or_iri
+
+if TYPE_CHECKING:
+    import pandas
 
 
 class Named(Protocol):
@@ -42,11 +48,45 @@ _NUMERIC = {str(XSD[t]) for t in ("integer", "decimal", "double", "float", "posi
 
 @dataclass
 class QueryResult:
+    """One answer, whichever engine gave it: SELECT rows, an ASK boolean or a CONSTRUCT/DESCRIBE graph."""
+
     kind: str  # "select" | "ask" | "graph"
     columns: tuple[str, ...]
     rows: list[Row]
     boolean: bool | None = None
     graph: Graph | None = None
+
+    def to_df(self, curies: bool = True) -> pandas.DataFrame:
+        """The answer as a pandas DataFrame, for a notebook (``pip install 'exo-onto[notebook]'``).
+
+        SELECT: one column per variable; IRIs as CURIEs (full IRIs with ``curies=False``), numbers and
+        booleans as Python values, text as ``str``, unbound as ``None``. ASK: one column ``boolean``.
+        A graph: one row per triple (``subject``, ``predicate``, ``object``), sorted.
+        """
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ImportError("QueryResult.to_df needs pandas: pip install 'exo-onto[notebook]'") from None
+        if self.kind == "ask":
+            return pd.DataFrame({"boolean": [bool(self.boolean)]})
+        if self.kind == "graph":
+            triples = sorted(self.graph, key=lambda t: tuple(cell(x) for x in t))
+            return pd.DataFrame([[_py(x, curies) for x in t] for t in triples],
+                                columns=["subject", "predicate", "object"], dtype=object)
+        return pd.DataFrame([[_py(t, curies) for t in row] for row in self.rows], columns=list(self.columns),
+                            dtype=object)
+
+
+def _py(term: Node | None, curies: bool) -> Any:
+    """A cell as a notebook wants it: CURIE or IRI text, a Python number or boolean, a string, or None."""
+    if term is None:
+        return None
+    if isinstance(term, URIRef):
+        return cell(term) if curies else str(term)
+    if isinstance(term, Literal) and term.datatype is not None and str(term.datatype) in _NUMERIC | {str(XSD.boolean)}:
+        value = Literal(str(term), datatype=term.datatype).toPython()  # the value, not rdflib's normalised text
+        return value if not isinstance(value, Literal) else str(term)
+    return cell(term)
 
 
 # --- from each engine ------------------------------------------------------------------------
@@ -109,26 +149,41 @@ def escape_controls(text: str, style: str = "x") -> str:
         return _CONTROL.sub(lambda m: f"\\u{ord(m.group(0)):04X}", text)
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
 
-def _prefixed(iri: str) -> str:
-    short = curie(iri)
-    if short != iri:
-        return short
-    best = max((ns for ns in PREFIXES.values() if iri.startswith(ns)), key=len, default=None)
-    if best is not None:
-        prefix = next(p for p, ns in PREFIXES.items() if ns == best)
-        return f"{prefix}:{iri[len(best):]}"
-    return f"<{iri}>"
-
-
 def cell(term: Node | None) -> str:
-    """A term as shown in tables, CSV and expected files: CURIE, lexical form, or empty."""
+    """A term as shown in tables, CSV and expected files: CURIE (else ``<iri>``), lexical form, or empty.
+
+    A boolean shows its value, ``true`` or ``false``, in whichever lexical form it came (``1``, ``0``).
+    """
     if term is None:
         return ""
     if isinstance(term, URIRef):
-        return _prefixed(str(term))
+        return curie_or_iri(str(term))
     if isinstance(term, BNode):
         return f"_:{term}"
+    if isinstance(term, Literal) and term.datatype == XSD.boolean and str(term).strip() in _BOOLEAN:
+        return _BOOLEAN[str(term).strip()]
     return str(term)
+
+
+_BOOLEAN = {"true": "true", "1": "true", "false": "false", "0": "false"}
+
+
+#: The one column Virtuoso 7 answers an ASK with over HTTP (a SELECT of 1, or no row for false).
+ASK_RETVAL = "__ASK_RETVAL"
+
+
+def as_ask(result: QueryResult) -> QueryResult:
+    """An ASK answer that came back as Virtuoso's one-column SELECT of ``?__ASK_RETVAL``, read as the boolean.
+
+    Virtuoso 7.2 answers ASK over the SPARQL protocol with one row ``1`` (true) or no row (false); any
+    other answer is returned unchanged, so a real SELECT is never taken for a boolean.
+    """
+    if result.kind != "select" or result.columns != (ASK_RETVAL,):
+        return result
+    values = {str(row[0]).strip().lower() for row in result.rows if row and row[0] is not None}
+    if not values <= {"1", "true", "0", "false"} or len(result.rows) > 1:
+        return result
+    return QueryResult("ask", (), [], bool(values & {"1", "true"}))
 
 
 def normalise(text: str) -> str:
@@ -212,7 +267,8 @@ def to_turtle(result: QueryResult) -> str:
     """Turtle; a control character in a literal is written as a ``\\u`` escape (the same string, and safe to print)."""
     if result.kind != "graph":
         raise ValueError("ttl is for CONSTRUCT and DESCRIBE queries; use table, csv or json")
-    return escape_controls(bind_prefixes(result.graph).serialize(format="longturtle").rstrip("\n"), "u")
+    graph = bind_curie_prefixes(bind_prefixes(result.graph))  # CL:0002540 as in the table, not obo:CL_0002540
+    return escape_controls(graph.serialize(format="longturtle").rstrip("\n"), "u")
 
 
 def formats_for(kind: str) -> tuple[str, ...]:

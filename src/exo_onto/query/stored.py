@@ -50,11 +50,10 @@ from exo_onto.query.embedded import (
     query_with_deadline,
     size_text,
 )
-from exo_onto.query.results import QueryResult, escape_controls, from_oxigraph
-from exo_onto.terms.namespaces import OBO, OBO_PREFIXES, PREFIXES
+from exo_onto.query.results import QueryResult, as_ask, escape_controls, from_oxigraph
+from exo_onto.terms.namespaces import expand_curie
 
 PARAM_KINDS = ("iri", "literal", "integer", "decimal")
-_CURIE_ALIASES = {"HGNC": PREFIXES["hgnc"], "NCBIGene": PREFIXES["ncbigene"], "EFO": PREFIXES["efo"] + "EFO_"}
 
 
 @dataclass(frozen=True)
@@ -154,7 +153,11 @@ def load_query(name_or_file: str | Path, directory: Path | None = None) -> Store
 # --- parameters ------------------------------------------------------------------------------
 
 def expand_iri(text: str) -> str:
-    """A full IRI from ``<iri>``, ``http…`` or a CURIE (``mscexo:x``, ``CL:0000134``, ``HGNC:2200``)."""
+    """A full IRI from ``<iri>``, ``http…`` or a CURIE (``mscexo:x``, ``CL:0000134``, ``hgnc:2200``).
+
+    CURIEs are read by the project's one converter, in the prefix map's casing or the mapping tables'
+    (``HGNC:2200`` too), so a CURIE copied from an answer, a Turtle file or ``xrefs.tsv`` works.
+    """
     s = text.strip()
     if s.startswith("<") and s.endswith(">"):
         s = s[1:-1]
@@ -162,14 +165,10 @@ def expand_iri(text: str) -> str:
         prefix, sep, local = s.partition(":")
         if not sep:
             raise ValueError(f"{text!r} is neither an IRI nor a CURIE")
-        if prefix in PREFIXES:
-            s = PREFIXES[prefix] + local
-        elif prefix in OBO_PREFIXES:
-            s = f"{OBO}{prefix}_{local}"
-        elif prefix in _CURIE_ALIASES:
-            s = _CURIE_ALIASES[prefix] + local
-        else:
+        full = expand_curie(s)
+        if full is None:
             raise ValueError(f"unknown prefix {prefix!r} in {text!r}")
+        s = full
     if not s or BAD_IRI.search(s):
         raise ValueError(f"{text!r} is not a valid IRI")
     return s
@@ -318,7 +317,9 @@ def run_remote(query: StoredQuery, endpoint: str, bindings: Mapping[str, Node] |
         wanted = "RDF" if graph_form else "SPARQL results"
         raise QueryError(f"endpoint {endpoint} answered {media_type}, not {wanted}"
                          + (" (is it a SPARQL query endpoint?)" if "html" in media_type else ""))
-    return _parse_answer(f"endpoint {endpoint}", fmt, body)
+    result = _parse_answer(f"endpoint {endpoint}", fmt, body)
+    # Virtuoso 7 answers ASK over HTTP as a one-row SELECT of ?__ASK_RETVAL: read it as the boolean it is.
+    return as_ask(result) if query.form == "ASK" else result
 
 
 def _parse_answer(source: str, fmt: ox.QueryResultsFormat | ox.RdfFormat, body: bytes) -> QueryResult:

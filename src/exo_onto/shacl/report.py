@@ -20,10 +20,8 @@ from rdflib.namespace import RDF, RDFS
 
 from exo_onto.io.write import open_atomic
 from exo_onto.terms.labels import best
-from exo_onto.terms.namespaces import MSCEXO, PREFIXES, SH
+from exo_onto.terms.namespaces import MSCEXO, SH, curie_or_iri
 
-#: Longest namespace first, so ``mscexosh:`` wins over ``mscexo:`` and ``mirbase.mature:`` over ``mirbase:``.
-_NAMESPACES = sorted(PREFIXES.items(), key=lambda kv: -len(kv[1]))
 _IRI_IN_TEXT = re.compile(r"https?://[^\s,;()<>\"']+[^\s,;()<>\"'.]")
 _VALUE_WIDTH = 60
 #: Severities from the most to the least serious (the local names of sh:Violation, …).
@@ -209,12 +207,9 @@ def collect(results: Iterable[ValidationResult], limit: int | None = None,
 
 
 def shorten(iri: str) -> str:
-    """``mscexo:finding-1``, ``hgnc:2200``; an IRI outside the project's prefixes stays ``<…>``."""
-    for prefix, ns in _NAMESPACES:
-        local = iri[len(ns):]
-        if iri.startswith(ns) and local and not any(c in local for c in "/#?"):
-            return f"{prefix}:{local}"
-    return f"<{iri}>"
+    """``mscexo:finding-1``, ``hgnc:2200``, ``RO:0001000``: the project's one CURIE converter, as query answers
+    and QC print them; an IRI outside the project's prefixes stays ``<…>``."""
+    return curie_or_iri(iri)
 
 
 def _shorten_text(text: str) -> str:

@@ -1,11 +1,22 @@
-"""Every namespace the project writes, bound once so no serializer invents ``ns1:``.
+"""Every namespace the project writes, bound once so no serializer invents ``ns1:``, and the one
+CURIE converter every printer of answers and reports uses.
 
 The project prefix is ``mscexo`` ("MSC exosome"): ``exo`` is already the Exposure
 Ontology (ExO) in the OBO/Bioregistry prefix space.
+
+CURIEs are written in the prefix map's casing (:data:`PREFIXES`, which the Turtle files use too:
+``hgnc:2200``, ``ncbigene:1280``, ``mirbase.mature:MIMAT0000092``), and OBO-style terms as
+``CL:0000134`` (``PREFIX CL: <http://purl.obolibrary.org/obo/CL_>``), so a table, a CSV, a Turtle
+answer, a QC report and a validation report show one IRI the same way. :data:`CURIE_CONVERTER`
+(the ``curies`` library) holds that map; :func:`to_curie` and :func:`expand_curie` are the two ways
+through it.
 """
 
 from __future__ import annotations
 
+import re
+
+from curies import Converter, Record
 from rdflib import Graph, Namespace
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
 
@@ -33,8 +44,8 @@ DEFINITION = OBO["IAO_0000115"]
 
 # OBO ontologies whose terms follow the PURL pattern PREFIX_NNNNNNN.
 OBO_PREFIXES = (
-    "BFO", "CHMO", "CL", "DOID", "ECO", "GO", "IAO", "MAXO", "MONDO", "NCBITaxon",
-    "OBI", "RO", "SO", "UBERON",
+    "BFO", "CHEBI", "CHMO", "CL", "DOID", "ECO", "GO", "IAO", "MAXO", "MONDO", "NCBITaxon",
+    "NCIT", "OBI", "RO", "SO", "UBERON",
 )
 
 #: prefix -> namespace IRI, in the order they are bound.
@@ -72,8 +83,64 @@ def bind_prefixes(graph: Graph) -> Graph:
     return graph
 
 
+def _curie_records() -> list[Record]:
+    """The prefix map's records, then one per OBO-style ontology (its IDs are ``PREFIX_local`` IRIs).
+
+    ``HGNC:`` and ``NCBIGene:`` (the mapping tables' and Bioregistry's preferred spelling) are kept as
+    synonyms, so a CURIE typed either way is read; only the prefix map's casing is written. EFO's own
+    IDs (``EFO_0004905``) are OBO-style, so ``EFO:0004905`` is both read and written.
+    """
+    synonyms = {"hgnc": ["HGNC"], "ncbigene": ["NCBIGene"]}
+    records = [Record(prefix=p, uri_prefix=ns, prefix_synonyms=synonyms.get(p, [])) for p, ns in PREFIXES.items()]
+    records += [Record(prefix=p, uri_prefix=f"{OBO}{p}_") for p in OBO_PREFIXES]
+    records.append(Record(prefix="EFO", uri_prefix=f"{EFO}EFO_"))
+    return records
+
+
+#: The one IRI <-> CURIE converter of query answers, QC and validation reports (longest namespace wins).
+CURIE_CONVERTER = Converter(_curie_records())
+#: A CURIE's local part that prints and reads back unchanged (no path, fragment, query or space).
+_LOCAL = re.compile(r"[^\s/#?<>\"{}|^`\\]+")
+
+
+def to_curie(iri: str) -> str | None:
+    """``iri`` as the project's CURIE (``CL:0000134``, ``hgnc:2200``, ``mscexo:prep-24-bmsc-exo``), or None.
+
+    None when no prefix covers it, or when what is left after the namespace is empty or holds ``/``,
+    ``#`` or ``?`` (``mscexo:np/RA…`` would read as a different IRI in most tools).
+    """
+    short = CURIE_CONVERTER.compress(str(iri))
+    if short is None:
+        return None
+    local = short.split(":", 1)[1]
+    return short if _LOCAL.fullmatch(local) else None
+
+
+def curie_or_iri(iri: str) -> str:
+    """How every printer shows an IRI: its CURIE (:func:`to_curie`), else ``<iri>``."""
+    return to_curie(iri) or f"<{iri}>"
+
+
+def expand_curie(text: str) -> str | None:
+    """The IRI of a CURIE in either casing (``HGNC:7159`` or ``hgnc:7159``, ``CL:0002540``); None if unknown."""
+    return CURIE_CONVERTER.expand(text.strip())
+
+
+def curie_prefixes() -> dict[str, str]:
+    """Prefix -> namespace as the converter writes them: bind these to print Turtle in the same CURIEs."""
+    return {r.prefix: r.uri_prefix for r in CURIE_CONVERTER.records}
+
+
+def bind_curie_prefixes(graph: Graph) -> Graph:
+    """Bind the converter's prefixes on ``graph`` (an answer to print, not a project file) and return it."""
+    for prefix, iri in curie_prefixes().items():
+        graph.bind(prefix, iri, override=True, replace=True)
+    return graph
+
+
 def curie(iri: str) -> str:
-    """Shorten an IRI to the CURIE form used in the mapping tables (``CL:0000134``, ``HGNC:2200``)."""
+    """Shorten an IRI to the CURIE form of the mapping tables (``ontology/reference/xrefs.tsv``, SSSOM):
+    ``CL:0000134``, ``HGNC:2200``. Answers and reports use :func:`curie_or_iri` instead."""
     s = str(iri)
     if s.startswith(str(OBO)):
         local = s[len(str(OBO)):]

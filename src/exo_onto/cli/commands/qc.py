@@ -38,6 +38,6 @@ def command(files: tuple[Path, ...], as_tsv: bool) -> None:
         click.echo(report.tsv(), nl=False)
     else:
         for row in report.rows:
-            click.echo(f"{row.severity:5} {row.check}: {row.entity} {row.property} {row.value}".rstrip())
+            click.echo(f"{row.severity:5} {row.check}: {row.text()}".rstrip())
         click.echo(f"qc: {qc_summary(report)}")
     sys.exit(0 if report.ok else 1)
