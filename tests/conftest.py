@@ -15,7 +15,7 @@ import pytest
 from rdflib import Graph
 
 from exo_onto import load_graph, reason
-from exo_onto.io.load import parse_turtle
+from exo_onto.io.load import load_ontology, parse_turtle
 from exo_onto.paths import project_root, reference_dir, tbox_path
 
 ROOT = project_root()
@@ -29,7 +29,14 @@ def graph() -> Graph:
 
 @pytest.fixture(scope="session")
 def tbox() -> Graph:
+    """The TBox file itself (its header, its imports)."""
     return parse_turtle(tbox_path())
+
+
+@pytest.fixture(scope="session")
+def ontology() -> Graph:
+    """The whole ontology a user opens: the TBox with its import modules and bridge, one header."""
+    return load_ontology()
 
 
 @pytest.fixture(scope="session")

@@ -72,7 +72,7 @@ def test_pylode_shows_every_definition_of_the_release_file(tmp_path):
     tbox = Graph().parse(tmp_path / "release" / "exo-onto.ttl")
     expected = {(str(s), " ".join(str(o).split())) for s, o in tbox.subject_objects(DEFINITION)
                 if isinstance(s, URIRef) and isinstance(o, Literal)}
-    assert len(expected) > 300
+    assert len(expected) > 200  # the project's own terms; external ones carry a gloss, not a definition
     for lang, row in (("en", "Definition"), ("zh", "定义")):
         assert page_definitions(ontology_page(tbox, lang), row) == expected, lang
 

@@ -317,3 +317,16 @@ def test_misev_gaps_runs_without_the_misev_properties(graph, store):
     assert all(MSCEXO[n] in set(graph.subjects()) for n in MISEV_CHECKED)
     assert len(stripped) < len(graph)
     assert same_answer(run_embedded(q, {}, store), run_embedded(q, {}, embedded_store(graph=stripped))) == []
+
+
+def test_run_query_is_the_library_form_of_the_query_command():
+    """``exo_onto.run_query`` (what the README offers a notebook) loads, binds and runs a stored query."""
+    from exo_onto import run_query
+    from exo_onto.query.results import read_expected_rows
+
+    result = run_query("mirna-targets")
+    columns, rows = read_expected_rows(expected_path(load_query("mirna-targets")))
+    assert result.columns == columns and len(result.rows) == len(rows) > 0
+    english = {cell(r[result.columns.index("target_label")]) for r in result.rows}
+    chinese = {cell(r[result.columns.index("target_label")]) for r in run_query("mirna-targets", lang="zh").rows}
+    assert english and english != chinese

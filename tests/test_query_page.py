@@ -156,7 +156,7 @@ def test_a_stored_query_runs_as_the_embedded_store_answers_it(offline):
     rows = page.locator("#results table tr")
     assert rows.count() == len(expected.rows) + 1
     text = page.locator("#results").inner_text()
-    for shown in ("hsa-miR-92a-3p", "WNT5A", "HGNC:12784", "CL:0002540"):  # labels, and IRIs as CURIEs
+    for shown in ("hsa-miR-92a-3p", "WNT5A", "hgnc:12784", "CL:0002540"):  # labels, and IRIs as CURIEs
         assert shown in text
     assert "https://identifiers.org" not in text
     page.select_option("#lang", "zh")  # the same question, labels in Chinese

@@ -24,7 +24,8 @@ from sssom.parsers import parse_sssom_table
 from sssom.validators import validate as sssom_validate
 
 from exo_onto import load_graph
-from exo_onto.paths import shapes_dir, tbox_path
+from exo_onto.io.load import load_ontology
+from exo_onto.paths import shapes_dir
 from exo_onto.publish.release import FULL, build
 from exo_onto.terms.namespaces import BASE
 
@@ -157,7 +158,7 @@ def test_pronto_loads_every_owl_file(out, name):
 
 
 def test_pronto_reads_the_main_release_as_the_tbox_says(out):
-    tbox = Graph().parse(tbox_path())
+    tbox = load_ontology()
     onto = load_pronto(out / "exo-onto.owl")
     own = [c for c in named_classes(tbox) if str(c).startswith(BASE)]
     assert len(own) > 100

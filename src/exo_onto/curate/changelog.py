@@ -30,7 +30,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, PROV, RDF, RDFS, SKOS
 
 from exo_onto.io.load import TurtleError, load_graph, parse_turtle
-from exo_onto.paths import project_root
+from exo_onto.paths import ontology_files, project_root, tbox_path
 from exo_onto.terms.labels import label
 from exo_onto.terms.namespaces import BIOLINK, CITO, DEFINITION, MSCEXO, OA, bind_prefixes, curie
 
@@ -82,9 +82,8 @@ def load_version(spec: str | Path, root: Path | None = None) -> Graph:
         for name in RELEASE_FILES:
             if (path / name).is_file():
                 return _asserted(path, _parse(path / name))
-        if (path / "ontology" / "exo-onto.ttl").is_file():  # a checkout of the project
-            files = [path / "ontology" / "exo-onto.ttl", *sorted((path / "ontology" / "kg").glob("*.ttl"))]
-            return _load(files)
+        if tbox_path(path).is_file():  # a checkout of the project: its ontology files, imports and bridge too
+            return _load(ontology_files(path))
         raise DiffError(f"{path}: not a release folder (no {' or '.join(RELEASE_FILES)}) nor a project checkout")
     if path.is_file():
         return _parse(path)
@@ -140,19 +139,16 @@ def _from_git(rev: str, root: Path) -> Graph:
         raise DiffError(f"git:{rev}: not a revision")
     commit = _git(root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}").decode().strip()
     names = _git(root, "ls-tree", "-r", "--name-only", commit, "--", "ontology").decode("utf-8").splitlines()
-    wanted = [n for n in names if n == "ontology/exo-onto.ttl" or (n.startswith("ontology/kg/") and n.endswith(".ttl")
-                                                                  and n.count("/") == 2)]
-    if "ontology/exo-onto.ttl" not in wanted:
+    if "ontology/exo-onto.ttl" not in names:
         raise DiffError(f"git:{rev}: has no ontology/exo-onto.ttl")
     with tempfile.TemporaryDirectory(prefix="exo-onto-diff-") as tmp:
-        files = []
-        for name in sorted(wanted, key=lambda n: (n != "ontology/exo-onto.ttl", n)):
-            target = Path(tmp) / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(_git(root, "show", f"{commit}:{name}"))
-            files.append(target)
+        for name in names:  # the revision's ontology folder as it was; its own layout says which files count
+            if name.endswith(".ttl"):
+                target = Path(tmp) / name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(_git(root, "show", f"{commit}:{name}"))
         try:
-            return load_graph(files)
+            return load_graph(ontology_files(Path(tmp)))
         except TurtleError as exc:
             where = exc.path.relative_to(tmp) if exc.path.is_relative_to(tmp) else exc.path
             line = f":{exc.line}" if exc.line else ""

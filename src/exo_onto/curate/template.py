@@ -261,7 +261,7 @@ _TURTLE_PREFIXES = dict(PREFIXES)
 
 
 def expand(text: str) -> URIRef | None:
-    """A CURIE as the project writes it (``CL:0000134``, ``HGNC:2200``, ``mscexo:prep-24-bmsc-exo``), a
+    """A CURIE as the project writes it (``CL:0000134``, ``hgnc:2200``, ``mscexo:prep-24-bmsc-exo``), a
     Turtle prefixed name (``obo:CL_0000134``, ``hgnc:2200``) or a full IRI (``<…>`` or ``http…``)."""
     text = text.strip()
     if text.startswith("<") and text.endswith(">"):
@@ -439,7 +439,7 @@ class _Checker:
             return None
         iri = expand(value)
         if iri is None:
-            self.problem(row, column, f"{value!r} is not a CURIE (e.g. CL:0000134, HGNC:2200, mscexo:prep-24-bmsc-exo)")
+            self.problem(row, column, f"{value!r} is not a CURIE (e.g. CL:0000134, hgnc:2200, mscexo:prep-24-bmsc-exo)")
             return None
         if self.p.deprecated(iri):
             better = [curie(o) for o in self.g.objects(iri, OBO.IAO_0100001)]

@@ -19,8 +19,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import Graph
+from rdflib.namespace import OWL, RDF
 
-from exo_onto.paths import ontology_files
+from exo_onto.paths import ontology_files, tbox_files
 from exo_onto.terms.convert import ox_to_rdflib
 from exo_onto.terms.namespaces import bind_prefixes
 
@@ -124,6 +125,22 @@ def load_graph(files: Files | None = None) -> Graph:
     paths = as_paths(files)
     for path in paths if paths is not None else ontology_files():
         parse_turtle(path, graph)
+    return graph
+
+
+def load_ontology(files: Files | None = None) -> Graph:
+    """The ontology without the knowledge graph as one graph: the TBox with its import modules and bridge
+    (:func:`exo_onto.paths.tbox_files` by default), under the TBox's header alone. The modules' own
+    headers and every ``owl:imports`` go: the graph already holds what they name, and a tool reading
+    it must not try to fetch them."""
+    paths = as_paths(files) if files is not None else tbox_files()
+    graph = load_graph(paths)
+    headers = sorted(graph.subjects(RDF.type, OWL.Ontology), key=str)
+    first = parse_turtle(paths[0]).value(predicate=RDF.type, object=OWL.Ontology) if paths else None
+    for header in headers:
+        if header != first:
+            graph.remove((header, None, None))
+    graph.remove((None, OWL.imports, None))
     return graph
 
 

@@ -8,7 +8,7 @@ is small enough to audit: values become RDF terms, written by the term serialize
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 import pyoxigraph as ox
 from rdflib import Literal, URIRef
@@ -124,3 +124,13 @@ def check_text(text: str, where: str) -> None:
 
 def _shorten(message: str, limit: int = 160) -> str:
     return message if len(message) <= limit else message[:limit] + "…"
+
+
+def leading_comments(text: str) -> Iterator[str]:
+    """The ``#`` lines that open a query file (blank lines between them allowed): where stored queries and
+    QC checks keep their headers."""
+    for line in text.splitlines():
+        if line.startswith("#"):
+            yield line
+        elif line.strip():
+            return

@@ -10,9 +10,9 @@ from collections.abc import Callable
 
 from rdflib import Graph
 
-from exo_onto.io.load import load_graph, parse_turtle
+from exo_onto.io.load import load_graph, load_ontology, parse_turtle
 from exo_onto.io.write import DEFAULT_WAIT, PathArg, claim_output
-from exo_onto.paths import kg_dir, ontology_files, shapes_dir
+from exo_onto.paths import shapes_dir
 from exo_onto.publish.findings_page import render as render_findings
 from exo_onto.publish.mechanism import LANGUAGES, to_dot
 from exo_onto.publish.mechanism import render as render_picture
@@ -20,13 +20,9 @@ from exo_onto.publish.ontology_page import ontology_page, page_name
 
 
 def tbox_graph() -> Graph:
-    """The ontology the reference pages document: every ontology file but the knowledge graph's."""
-    graph = Graph()
-    kg = kg_dir().resolve()
-    for path in ontology_files():
-        if kg not in path.resolve().parents:
-            parse_turtle(path, graph)
-    return graph
+    """The ontology the reference pages document: the TBox with its import modules and bridge, under the
+    TBox's own header (a module's header would otherwise title the page)."""
+    return load_ontology()
 
 
 def shapes_html(shapes: Graph) -> str:

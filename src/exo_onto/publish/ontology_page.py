@@ -29,7 +29,7 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.compare import to_canonical_graph
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SDO, SKOS
 
-from exo_onto.terms.namespaces import BASE, DEFINITION, OBO, OBOINOWL, curie
+from exo_onto.terms.namespaces import BASE, DEFINITION, MSCEXO, OBO, OBOINOWL, curie
 
 #: Predicates that exist only in the graph handed to pyLODE (never in a release file).
 DOCS = Namespace(BASE + "docs#")
@@ -54,6 +54,7 @@ _ONTDOC = Namespace("https://w3id.org/profile/ontdoc/")
 #: Row titles (English, Chinese) and what the row holds, in the order rows appear.
 ROWS: dict[URIRef, tuple[str, str, str]] = {
     DEFINITION: ("definition", "定义", "IAO:0000115, the term's definition"),
+    MSCEXO.projectGloss: ("project gloss", "本项目释义", "mscexo:projectGloss, an external term's gloss"),
     RDFS.comment: ("comment", "注释", "rdfs:comment"),
     OBOINOWL.hasExactSynonym: ("exact synonym", "精确同义词", "oboInOwl:hasExactSynonym"),
     OBOINOWL.hasRelatedSynonym: ("related synonym", "相关同义词", "oboInOwl:hasRelatedSynonym"),

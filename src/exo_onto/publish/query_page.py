@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from exo_onto.io.sparql import with_values
 from exo_onto.query.stored import QueryError, StoredQuery, list_queries, resolve_bindings
-from exo_onto.terms.namespaces import PREFIXES, curie
+from exo_onto.terms.namespaces import PREFIXES, curie_prefixes
 
 LANGUAGES = ("en", "zh")
 
@@ -46,11 +46,9 @@ def blank_query() -> str:
 
 
 def display_prefixes() -> list[tuple[str, str]]:
-    """(namespace, what the project writes for it) pairs, longest namespace first: how IRIs are shown."""
-    pairs = {}
-    for prefix, iri in PREFIXES.items():
-        shown = curie(iri + "X")
-        pairs[iri] = shown[:-1] if shown.endswith(":X") else prefix + ":"
+    """(namespace, what the project writes for it) pairs, longest namespace first: how IRIs are shown, by
+    the one CURIE converter (``CL:0002540``, ``hgnc:12784``)."""
+    pairs = {iri: f"{prefix}:" for prefix, iri in curie_prefixes().items()}
     return sorted(pairs.items(), key=lambda kv: (-len(kv[0]), kv[0]))
 
 

@@ -21,10 +21,10 @@ from rdflib.namespace import DCAT, DCTERMS, OWL, PROV, RDF, RDFS, SKOS, VOID, XS
 
 from exo_onto.curate.changelog import changes_markdown, load_version
 from exo_onto.io.fmt import canonical_turtle
-from exo_onto.io.load import LoadedStore, load_graph, load_store, parse_turtle
+from exo_onto.io.load import LoadedStore, load_graph, load_ontology, load_store
 from exo_onto.io.serialize import ntriples, rdfxml
 from exo_onto.io.write import DEFAULT_WAIT, PathArg, claim_output
-from exo_onto.paths import ontology_files, tbox_path
+from exo_onto.paths import ontology_files, tbox_files, tbox_path
 from exo_onto.publish.jsonld import compacted, findings_document
 from exo_onto.publish.jsonld import context as jsonld_context
 from exo_onto.publish.nanopubs import nanopublications
@@ -448,13 +448,14 @@ def build(out_dir: PathArg, version: str | None = None, files: PathArg | Iterabl
     :class:`~exo_onto.curate.changelog.DiffError`, raised before any work.
     """
     paths = _as_paths(files)
+    ontology_set = {f.resolve() for f in tbox_files()}
     old = load_version(previous if str(previous).startswith("git:") else Path(previous)) \
         if previous is not None else None
     with claim_output(out_dir, wait, on_wait) as folder:
         loaded = load_store(paths)  # the loader `check` uses: a file Oxigraph rejects is one FILE:LINE error
         shacl_gate(loaded)  # cheap (seconds), so before HermiT
         graph = load_graph(paths)
-        tbox = parse_turtle(paths[0])
+        tbox = load_ontology([p for p in paths if p.resolve() in ontology_set] or paths[:1])
         version = version or version_of(tbox)
         try:
             report = reason(graph)

@@ -14,6 +14,7 @@ from pathlib import Path
 import pyoxigraph
 from rdflib import Graph
 
+from exo_onto.io.sparql import leading_comments
 from exo_onto.paths import queries_dir
 from exo_onto.query.embedded import oxigraph_store, term_shown, term_text
 
@@ -74,9 +75,7 @@ def load_checks(directory: Path | None = None) -> list[QCCheck]:
     for path in sorted((directory or qc_dir()).glob("*.rq")):
         text = path.read_text(encoding="utf-8")
         header = {}
-        for line in text.splitlines():
-            if not line.startswith("#"):
-                break
+        for line in leading_comments(text):
             key, _, value = line[1:].partition(":")
             header[key.strip()] = value.strip()
         severity = header.get("severity", "")

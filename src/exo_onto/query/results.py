@@ -339,12 +339,42 @@ def compare_expected(query: Named, result: QueryResult) -> list[str]:
     return compare_rows(result.columns, result.rows, cols, rows)
 
 
+def term_key(term: Node | None) -> tuple | None:
+    """An answer's term as engines agree on it: IRIs as IRIs, literals by language or datatype and value
+    (numbers by value, so ``12`` and ``12.0`` of one datatype family are equal), blank nodes as blank
+    (each engine names its own)."""
+    if term is None:
+        return None
+    if isinstance(term, URIRef):
+        return ("iri", str(term))
+    if isinstance(term, BNode):
+        return ("bnode",)
+    if isinstance(term, Literal):
+        if term.language:
+            return ("text", str(term), term.language.lower())
+        datatype = str(term.datatype or XSD.string)
+        if datatype in _NUMERIC:
+            try:
+                return ("number", Decimal(str(term)).normalize())
+            except InvalidOperation:
+                return ("literal", str(term), datatype)
+        if datatype == str(XSD.boolean):
+            return ("boolean", str(term).strip().lower() in ("true", "1"))
+        return ("literal", str(term), datatype)
+    return ("other", str(term))
+
+
 def same_answer(a: QueryResult, b: QueryResult) -> list[str]:
-    """Differences between two engines' answers to one query (order-insensitive)."""
+    """Differences between two engines' answers to one query (order-insensitive), compared as RDF terms."""
     if a.kind != b.kind:
         return [f"one answer is {a.kind}, the other {b.kind}"]
     if a.kind == "ask":
         return [] if a.boolean == b.boolean else [f"{a.boolean} vs {b.boolean}"]
     if a.kind == "graph":
         return compare_graphs(a.graph, b.graph)
-    return compare_rows(a.columns, a.rows, b.columns, [tuple(cell(t) for t in r) for r in b.rows])
+    if tuple(a.columns) != tuple(b.columns):
+        return [f"columns {list(a.columns)} but {list(b.columns)}"]
+    got = Counter(tuple(term_key(t) for t in r) for r in a.rows)
+    other = Counter(tuple(term_key(t) for t in r) for r in b.rows)
+    return ([f"only in the first answer: {list(r)}" for r in sorted((got - other).elements(), key=str)]
+            + [f"only in the second answer: {list(r)}" for r in sorted((other - got).elements(), key=str)])

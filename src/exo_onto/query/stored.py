@@ -21,7 +21,7 @@ import threading
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,6 +37,7 @@ from exo_onto.io.sparql import (
     QuerySyntaxError,
     QueryTimeout,
     check_text,
+    leading_comments,
     strip_comments,
     with_values,
 )
@@ -93,7 +94,7 @@ _FORM = re.compile(r"\b(SELECT|CONSTRUCT|ASK|DESCRIBE)\b", re.I)
 
 def parse_header(text: str, name: str, path: Path) -> StoredQuery:
     """Read the leading comment block of a stored query (the question, parameters, columns)."""
-    header = "\n".join(line for line in _leading_comments(text))
+    header = "\n".join(line for line in leading_comments(text))
     params = []
     for m in _PARAM.finditer(header):
         pname, kind, default, required, desc = m.groups()
@@ -113,14 +114,6 @@ def parse_header(text: str, name: str, path: Path) -> StoredQuery:
         question_zh=(m.group(1).strip() if (m := _Q_ZH.search(header)) else ""),
         params=tuple(params), columns=columns, form=form.group(1).upper() if form else "SELECT",
     )
-
-
-def _leading_comments(text: str) -> Iterable[str]:
-    for line in text.splitlines():
-        if line.startswith("#"):
-            yield line
-        elif line.strip():
-            return
 
 
 # --- finding stored queries ------------------------------------------------------------------

@@ -31,6 +31,7 @@ from rdflib import BNode, Graph, Literal, Node, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
+from exo_onto.shacl import paths
 from exo_onto.shacl.prebinding import IllFormedConstraint, check_pre_binding, joinable, mentions
 from exo_onto.terms.namespaces import SH
 
@@ -521,23 +522,11 @@ class _Compiler:
         return out
 
     def path(self, node: Node) -> str:
-        """A SHACL property path as a SPARQL property path (a list is a sequence, whatever else the node has)."""
-        if isinstance(node, URIRef):
-            return f"<{node}>"
-        if (node, RDF.first, None) in self.g:
-            steps = self.items(node)
-            if len(steps) < 2:
-                raise Unsupported(f"a sequence path of {len(steps)} step(s)")
-            return "(" + "/".join(self.path(p) for p in steps) + ")"
-        for pred, fmt in ((SH.inversePath, "^({})"), (SH.zeroOrMorePath, "({})*"), (SH.oneOrMorePath, "({})+"),
-                          (SH.zeroOrOnePath, "({})?")):
-            inner = self.g.value(node, pred)
-            if inner is not None:
-                return fmt.format(self.path(inner))
-        alternatives = self.g.value(node, SH.alternativePath)
-        if alternatives is not None:
-            return "(" + "|".join(self.path(p) for p in self.items(alternatives)) + ")"
-        raise Unsupported(f"property path {node}")
+        """A SHACL property path as a SPARQL property path (:mod:`exo_onto.shacl.paths`)."""
+        try:
+            return paths.to_sparql(paths.parse(node, self.g))
+        except paths.NotAPath as exc:
+            raise Unsupported(str(exc)) from None
 
     def nest(self, text: str) -> str:
         """A SELECT without its PREFIX lines (kept for the outer query), ready to nest in another."""

@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import NamedTuple
 
 from rdflib import Graph, Literal, Node, URIRef
-from rdflib.collection import Collection
-from rdflib.namespace import RDF, RDFS
+from rdflib.namespace import RDFS
 
 from exo_onto.io.write import open_atomic
+from exo_onto.shacl import paths
 from exo_onto.terms.labels import best
 from exo_onto.terms.namespaces import MSCEXO, SH, curie_or_iri
 
@@ -231,23 +231,13 @@ def _render_value(node: Node | None) -> str | None:
 
 
 def _render_path(path: Node | None, graphs: tuple[Graph, ...]) -> str | None:
-    """A SHACL property path as text: ``prov:wasDerivedFrom``, ``^obo:RO_0001000``, ``rdfs:subClassOf*``."""
+    """A SHACL property path as text (:mod:`exo_onto.shacl.paths`); ``[]`` when it is not one."""
     if path is None:
         return None
-    if isinstance(path, URIRef):
-        return shorten(str(path))
-    for g in graphs:
-        for pred, fmt in ((SH.inversePath, "^{}"), (SH.zeroOrMorePath, "{}*"), (SH.oneOrMorePath, "{}+"),
-                          (SH.zeroOrOnePath, "{}?")):
-            inner = g.value(path, pred)
-            if inner is not None:
-                return fmt.format(_render_path(inner, graphs))
-        alternatives = g.value(path, SH.alternativePath)
-        if alternatives is not None:
-            return "(" + "|".join(_render_path(p, graphs) or "?" for p in Collection(g, alternatives)) + ")"
-        if (path, RDF.first, None) in g:
-            return "/".join(_render_path(p, graphs) or "?" for p in Collection(g, path))
-    return "[]"
+    try:
+        return paths.to_text(paths.parse(path, graphs), shorten)
+    except paths.NotAPath:
+        return "[]"
 
 
 def node_name(labels: Iterable[object], renderings: Iterable[object]) -> str | None:

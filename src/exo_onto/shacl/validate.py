@@ -34,7 +34,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS
 
 from exo_onto.io.load import Files, LoadedStore, as_paths, load_store, parse_turtle, store_from_graph
-from exo_onto.paths import kg_dir, shapes_dir, tbox_path
+from exo_onto.paths import kg_dir, shapes_dir, tbox_files
 from exo_onto.shacl.compile import TARGETS, IllFormedConstraint, compile_shapes
 from exo_onto.shacl.engine import add_rdfs_closure, run_compiled
 from exo_onto.shacl.prebinding import mentions
@@ -223,7 +223,8 @@ def validate_graph(data: Graph, ontology: Graph | None = None, shapes: Graph | N
 def validate_files(files: Files | None = None, shapes: Graph | None = None, fast: bool = True,
                    limit: int | None = None,
                    sink: Callable[[ValidationResult], None] | None = None) -> ValidationReport:
-    """Validate Turtle files (the knowledge graph ``ontology/kg/*.ttl`` by default) with the TBox as ontology.
+    """Validate Turtle files (the knowledge graph ``ontology/kg/*.ttl`` by default) with the ontology (the TBox,
+    its import modules and the bridge: :func:`exo_onto.paths.tbox_files`).
 
     Both engines read the files through the one loader (Oxigraph), literals as the files wrote them:
     ``fast`` validates that store (:func:`validate_store`, where ``limit`` and ``sink`` mean what they
@@ -232,9 +233,9 @@ def validate_files(files: Files | None = None, shapes: Graph | None = None, fast
     """
     given = as_paths(files)
     paths = given if given is not None else sorted(kg_dir().glob("*.ttl"))
-    tbox = tbox_path()
-    with_tbox = any(p.resolve() == tbox.resolve() for p in paths)
-    loaded = load_store(paths if with_tbox else [*paths, tbox])
+    given_set = {p.resolve() for p in paths}
+    # The ontology is the TBox with its import modules and bridge; the files given may hold some of it.
+    loaded = load_store([*paths, *(f for f in tbox_files() if f.resolve() not in given_set)])
     if fast:
         return validate_store(loaded, shapes, limit=limit, sink=sink)
     return collect(_pyshacl(loaded.to_graph(), shapes if shapes is not None else load_shapes()).results, limit, sink)

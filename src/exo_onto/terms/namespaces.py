@@ -139,33 +139,18 @@ def bind_curie_prefixes(graph: Graph) -> Graph:
 
 
 def curie(iri: str) -> str:
-    """Shorten an IRI to the CURIE form of the mapping tables (``ontology/reference/xrefs.tsv``, SSSOM):
-    ``CL:0000134``, ``HGNC:2200``. Answers and reports use :func:`curie_or_iri` instead."""
-    s = str(iri)
-    if s.startswith(str(OBO)):
-        local = s[len(str(OBO)):]
-        prefix, _, rest = local.partition("_")
-        return f"{prefix}:{rest}" if rest else local
-    for prefix, ns in (
-        ("HGNC", HGNC), ("NCBIGene", NCBIGENE), ("mirbase.mature", MIRBASE_MATURE),
-        ("mirbase", MIRBASE),
-    ):
-        if s.startswith(str(ns)):
-            return f"{prefix}:{s[len(str(ns)):]}"
-    if s.startswith(str(EFO)):
-        return "EFO:" + s[len(str(EFO)):].removeprefix("EFO_")
-    if s.startswith(BASE):
-        return "mscexo:" + s[len(BASE):]
-    return s
+    """``iri`` as the project's CURIE in the one spelling (:func:`to_curie`: ``CL:0000134``, ``hgnc:2200``),
+    else the IRI itself: for tables and files that hold a CURIE or an IRI in one column."""
+    return to_curie(iri) or str(iri)
 
 
 def curie_prefix_iri(prefix: str) -> str:
-    """The IRI a CURIE prefix (as :func:`curie` writes it) expands to."""
-    fixed = {
-        "mscexo": BASE, "HGNC": str(HGNC), "NCBIGene": str(NCBIGENE), "mirbase": str(MIRBASE),
-        "mirbase.mature": str(MIRBASE_MATURE), "EFO": str(EFO) + "EFO_",
-    }
-    return fixed.get(prefix, f"{OBO}{prefix}_")
+    """The namespace a CURIE prefix expands to, in either casing (``hgnc`` or ``HGNC``); an unknown prefix
+    is taken for an OBO ontology (``CL`` → ``http://purl.obolibrary.org/obo/CL_``)."""
+    for record in CURIE_CONVERTER.records:
+        if prefix == record.prefix or prefix in record.prefix_synonyms:
+            return record.uri_prefix
+    return f"{OBO}{prefix}_"
 
 
 def is_external_term(iri: str) -> bool:

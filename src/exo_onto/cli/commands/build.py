@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import math
-import sys
 from pathlib import Path
 
 import click
 
+from exo_onto.cli.commands._output import fail, fail_on_os_error
 from exo_onto.curate.changelog import DiffError
 from exo_onto.io.load import TurtleError
 from exo_onto.io.write import DEFAULT_WAIT, MARKER, OutputError, one_line
@@ -60,18 +60,11 @@ def command(out_dir: Path, version: str | None, wait: float, previous: str | Non
         report = build(out_dir, version, wait=wait, on_wait=lambda msg: click.echo(one_line(msg), err=True),
                        previous=previous)
     except (TurtleError, OutputError, DiffError) as exc:
-        click.echo(f"error: {one_line(exc)}", err=True)
-        sys.exit(2)
+        fail(exc)
     except OSError as exc:  # disk full or unreadable outside the output folder (the reasoner's temporary file)
-        where = f"{exc.filename}: " if exc.filename else ""
-        click.echo(f"error: {one_line(where + (exc.strerror or str(exc)))}", err=True)
-        # A half-written temporary file of a library fails again as it is finalised; that is the same
-        # error, already reported: do not print it a second time as a traceback.
-        sys.unraisablehook = lambda _: None
-        sys.exit(2)
+        fail_on_os_error(exc)
     except BuildError as exc:
-        click.echo(f"error: {one_line(exc)}", err=True)
-        sys.exit(1)
+        fail(exc, 1)
     click.echo(f"release {report.version} written to {report.out_dir}/ ({report.reasoner.reasoner} agreed):")
     for name in report.files:
         click.echo(f"  {name}")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from exo_onto.cli.commands._output import fail
 from exo_onto.curate.template import TemplateError, WriteError, check_template, export_template, write_findings
 from exo_onto.io.load import TurtleError
 from exo_onto.paths import project_root
@@ -36,15 +37,13 @@ def command(file: Path, write: bool, export: bool) -> None:
         try:
             n = export_template(file)
         except (OSError, TurtleError) as exc:
-            click.echo(f"error: {file}: {exc}", err=True)
-            sys.exit(2)
+            fail(f"{file}: {exc}")
         click.echo(f"wrote {n} finding(s) to {file}")
         return
     try:
         result = check_template(file)
     except (TemplateError, TurtleError) as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
+        fail(exc)
     for line in result.lines():
         click.echo(line)
     if not result.ok:
@@ -65,8 +64,7 @@ def command(file: Path, write: bool, export: bool) -> None:
     try:
         written = write_findings(result)
     except (WriteError, OSError) as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
+        fail(exc)
     click.echo(summary)
     for path, rows in written.items():
         shown = path.relative_to(project_root()) if path.is_relative_to(project_root()) else path

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
+from exo_onto.cli.commands._output import fail
 from exo_onto.curate.changelog import DiffError, compare, load_version
 
 
@@ -27,8 +26,7 @@ def command(old: str, new: str, fmt: str) -> None:
     try:
         changes = compare(load_version(old), load_version(new))
     except DiffError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
+        fail(exc)
     if fmt == "json":
         click.echo(changes.to_json(), nl=False)
     else:

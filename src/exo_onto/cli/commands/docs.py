@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
+from exo_onto.cli.commands._output import fail, fail_on_os_error
 from exo_onto.cli.commands.build import WAIT_HELP, check_wait
 from exo_onto.io.load import TurtleError
 from exo_onto.io.write import DEFAULT_WAIT, MARKER, OutputError, one_line
@@ -40,15 +40,9 @@ def command(out_dir: Path, wait: float) -> None:
     try:
         names = build_docs(out_dir, wait=wait, on_wait=lambda msg: click.echo(one_line(msg), err=True))
     except (TurtleError, GraphvizMissing, OutputError) as exc:
-        click.echo(f"error: {one_line(exc)}", err=True)
-        sys.exit(2)
+        fail(exc)
     except OSError as exc:  # disk full or unreadable outside the output folder (the reasoner's temporary file)
-        where = f"{exc.filename}: " if exc.filename else ""
-        click.echo(f"error: {one_line(where + (exc.strerror or str(exc)))}", err=True)
-        # A half-written temporary file of a library fails again as it is finalised; that is the same
-        # error, already reported: do not print it a second time as a traceback.
-        sys.unraisablehook = lambda _: None
-        sys.exit(2)
+        fail_on_os_error(exc)
     click.echo(f"documentation written to {out_dir}/:")
     for name in names:
         click.echo(f"  {name}")

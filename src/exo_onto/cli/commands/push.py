@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import math
-import sys
 
 import click
 
+from exo_onto.cli.commands._output import fail
 from exo_onto.io.load import TurtleError, load_graph
 from exo_onto.publish.serve import EndpointURLError, check_endpoint, gsp_target, push_graph, valid_seconds
 from exo_onto.query.stored import QueryError
@@ -39,9 +39,7 @@ def command(endpoint: str, graph_iri: str | None, append: bool, timeout: float) 
         check_endpoint(endpoint)  # before loading anything
         n = push_graph(load_graph(), endpoint, graph_iri, replace=not append, timeout=timeout)
     except EndpointURLError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
+        fail(exc)
     except (QueryError, TurtleError) as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
+        fail(exc, 1)
     click.echo(f"pushed {n} triples to {gsp_target(endpoint, graph_iri)}")

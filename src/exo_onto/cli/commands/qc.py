@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from exo_onto.cli.commands._output import fail
 from exo_onto.io.load import TurtleError, is_project_graph, load_store
 from exo_onto.paths import ontology_files
 from exo_onto.pipeline.check import NOT_THE_PROJECT
@@ -32,8 +33,7 @@ def command(files: tuple[Path, ...], as_tsv: bool) -> None:
     try:
         report = run_qc(store=load_store(paths).store, checks=checks)
     except TurtleError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
+        fail(exc)
     if as_tsv:
         click.echo(report.tsv(), nl=False)
     else:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
+from exo_onto.cli.commands._output import fail
 from exo_onto.io.fmt import canonical_turtle
 from exo_onto.io.spans import SpanError, locate, span_triples
 
@@ -22,6 +21,5 @@ def command(quote: str, rendering: str) -> None:
     try:
         found = locate(quote)
     except SpanError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
+        fail(exc, 1)
     click.echo(canonical_turtle(span_triples(found, rendering or "TODO: English rendering")), nl=False)

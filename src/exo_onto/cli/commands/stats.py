@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
+from exo_onto.cli.commands._output import fail
 from exo_onto.io.load import TurtleError, load_graph
 from exo_onto.query.stats import finding_stats
 
@@ -16,8 +15,7 @@ def command() -> None:
     try:
         st = finding_stats(load_graph())
     except TurtleError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
+        fail(exc)
     click.echo(f"findings: {st.total}\n")
     for title, rows in (("per section", st.per_section), ("per MSC source", st.per_source),
                         ("per evidence type", st.per_evidence)):

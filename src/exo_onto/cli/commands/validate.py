@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from exo_onto.cli.commands._output import fail
 from exo_onto.io.load import TurtleError
 from exo_onto.shacl.report import report_file as open_report
 from exo_onto.shacl.validate import ValidationError, validate_files
@@ -49,11 +50,9 @@ def command(files: tuple[Path, ...], fmt: str, min_severity: str, limit: int, re
         with open_report(report_file) as sink:
             report = validate_files(list(files) or None, limit=limit, sink=sink)
     except (TurtleError, ValidationError) as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
+        fail(exc)
     except OSError as exc:
-        click.echo(f"error: cannot write {report_file}: {' '.join(str(exc).split())}", err=True)
-        sys.exit(2)
+        fail(f"cannot write {report_file}: {exc}")
     if fmt == "json":
         click.echo(report.to_json(), nl=False)
     else:
