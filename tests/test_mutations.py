@@ -78,12 +78,19 @@ def _types(g: Graph, node: Node) -> set[Node]:
     return set(g.objects(node, RDF.type)) - _GENERIC
 
 
+def _stable(g: Graph, node: Node) -> str:
+    """A sort key that does not depend on blank-node ids (random per parse): a blank node by what it says."""
+    if not isinstance(node, BNode):
+        return str(node)
+    return "_:" + " ".join(sorted(f"{p} {o}" for p, o in g.predicate_objects(node) if not isinstance(o, BNode)))
+
+
 def invariants(g: Graph, kinds: dict[str, set[Node]]) -> Iterator[tuple[Invariant, list[Node]]]:
     """Each invariant with the nodes that carry it (the ones a mutation may break)."""
     for kind, nodes in sorted(kinds.items()):
         props = {p for n in nodes for p in g.predicates(n)} - _STRUCTURAL
         for p in sorted(props):
-            having = sorted((n for n in nodes if (n, p, None) in g), key=str)
+            having = sorted((n for n in nodes if (n, p, None) in g), key=lambda n: _stable(g, n))
             values = [v for n in having for v in g.objects(n, p)]
             if len(having) == len(nodes) and p not in _FREE_TEXT:
                 yield Invariant(kind, p, "required"), having
