@@ -102,3 +102,32 @@ def unprivileged() -> dict:
     if probe.returncode != 0:
         pytest.skip("running as root without the right to drop capabilities")
     return {"preexec_fn": without_root_overrides}
+
+
+# --- shared by the browser and docs tests: one Chromium and one documentation build per session ---------
+
+#: How the tests start Debian's Chromium headless on this closed network (no background connections).
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert chromium, "Debian's chromium is needed for this test (scripts/ensure-system-deps.sh installs it)"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True, timeout=60_000)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="session")
+def docs(tmp_path_factory):
+    """One build of the documentation (pyLODE pages, findings page, pictures) for every test that reads it."""
+    from exo_onto.publish.docs import build_docs
+
+    out = tmp_path_factory.mktemp("docs") / "docs"
+    build_docs(out)
+    return out

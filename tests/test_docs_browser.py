@@ -7,37 +7,15 @@ graph and the TBox read here with rdflib, never from the code that writes the pa
 from __future__ import annotations
 
 import re
-import shutil
 
 import pytest
-from playwright.sync_api import sync_playwright
 from rdflib import Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
-from exo_onto.publish.docs import build_docs
 from exo_onto.terms.namespaces import BIOLINK, CITO, DEFINITION, MSCEXO, OBOINOWL
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 WAIT_MS = 10_000  # the deadline of every wait in the page
 CJK = re.compile(r"[\u2e80-\u9fff\uff00-\uffef]")
-
-
-@pytest.fixture(scope="module")
-def docs(tmp_path_factory):
-    out = tmp_path_factory.mktemp("docs") / "docs"
-    build_docs(out)
-    return out
-
-
-@pytest.fixture(scope="module")
-def browser():
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    assert chromium, "Debian's chromium is needed for this test (scripts/ensure-system-deps.sh installs it)"
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True, timeout=60_000)
-        yield b
-        b.close()
 
 
 @pytest.fixture

@@ -17,25 +17,16 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
-import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS
 
 from conftest import ROOT, exo_onto_exe
-from exo_onto.publish.docs import build_docs
 from exo_onto.publish.mechanism import to_dot
 from exo_onto.publish.ontology_page import ontology_page
 from exo_onto.terms.namespaces import BIOLINK, CITO, DEFINITION, MSCEXO
 
 SVG = "{http://www.w3.org/2000/svg}"
 CJK = re.compile(r"[\u2e80-\u9fff\uff00-\uffef]")
-
-
-@pytest.fixture(scope="module")
-def docs(tmp_path_factory):
-    out = tmp_path_factory.mktemp("docs") / "docs"
-    build_docs(out)
-    return out
 
 
 def test_every_file_is_the_same_bytes_on_another_run_and_hash_seed(docs, tmp_path):

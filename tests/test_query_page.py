@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import queue
 import re
-import shutil
 import signal
 import subprocess
 import threading
@@ -20,7 +19,6 @@ import urllib.parse
 import urllib.request
 
 import pytest
-from playwright.sync_api import sync_playwright
 from rdflib import Graph
 
 from conftest import ROOT, exo_onto_exe
@@ -28,8 +26,6 @@ from exo_onto.query.stored import load_query, resolve_bindings, run_embedded
 
 START_DEADLINE = 240  # loading the graph on 2 shared cores
 WAIT_MS = 20_000
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 @pytest.fixture(scope="module")
@@ -82,16 +78,6 @@ def request(method: str, url: str, data: bytes | None = None, headers: dict[str,
             return r.status, dict(r.headers), r.read()
     except urllib.error.HTTPError as exc:
         return exc.code, dict(exc.headers), exc.read()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    assert chromium, "Debian's chromium is needed for this test (scripts/ensure-system-deps.sh installs it)"
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True, timeout=60_000)
-        yield b
-        b.close()
 
 
 @pytest.fixture
