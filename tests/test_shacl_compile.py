@@ -131,3 +131,13 @@ def test_a_limited_report_keeps_the_first_results_per_shape_and_counts_them_all(
     assert len(report.results) == 2 * len({(r.shape, r.constraint) for r in full.results})
     assert report.dropped == 153 - len(report.results)
     assert report.summary() == full.summary() + f"; {report.dropped} not listed (over the limit per shape)"
+
+
+def test_shapes_edited_between_two_runs_are_compiled_anew():
+    """The compiled shapes are kept for the next run with the same shapes: an edit in between must count."""
+    shapes = graph("ex:S a sh:NodeShape ; sh:targetNode ex:a ; sh:property [ sh:path ex:p ; sh:minCount 1 ] .")
+    data = graph("ex:a ex:p 1 .")
+    assert results(data, shapes, fast=True) == set()
+    prop = shapes.value(URIRef("http://example.org/S"), SH.property)
+    shapes.add((prop, SH.maxCount, Literal(0)))
+    assert results(data, shapes, fast=True) == {("http://example.org/a", str(SH.MaxCountConstraintComponent))}

@@ -35,7 +35,7 @@ from rdflib.namespace import OWL, RDF, RDFS
 
 from exo_onto.io.load import Files, LoadedStore, as_paths, load_store, parse_turtle, store_from_graph
 from exo_onto.paths import kg_dir, shapes_dir, tbox_files
-from exo_onto.shacl.compile import TARGETS, IllFormedConstraint, compile_shapes
+from exo_onto.shacl.compile import TARGETS, Compiled, IllFormedConstraint, compile_shapes
 from exo_onto.shacl.engine import add_rdfs_closure, run_compiled
 from exo_onto.shacl.prebinding import mentions
 from exo_onto.shacl.report import ValidationReport, ValidationResult, collect, from_results_graph
@@ -173,6 +173,20 @@ def _only_targets_of(shapes: Graph, keep: list[Node]) -> Graph:
     return out
 
 
+_COMPILED: dict[tuple[frozenset, str], Compiled] = {}
+
+
+def _compile(shapes: Graph, entailment: str) -> Compiled:
+    """The shapes compiled once per content: a notebook (or a test) validating many graphs with the same
+    shapes pays for the translation once. Keyed by the triples themselves, so an edited graph compiles anew."""
+    key = (frozenset(shapes), entailment)
+    if key not in _COMPILED:
+        if len(_COMPILED) >= 4:
+            _COMPILED.pop(next(iter(_COMPILED)))
+        _COMPILED[key] = compile_shapes(shapes, entailment)
+    return _COMPILED[key]
+
+
 def validate_store(loaded: LoadedStore, shapes: Graph | None = None, entailment: str = "rdfs",
                    limit: int | None = None,
                    sink: Callable[[ValidationResult], None] | None = None) -> ValidationReport:
@@ -189,7 +203,7 @@ def validate_store(loaded: LoadedStore, shapes: Graph | None = None, entailment:
     shapes = shapes if shapes is not None else load_shapes()
     _refuse_unsupported(shapes)
     try:
-        compiled = compile_shapes(shapes, entailment)
+        compiled = _compile(shapes, entailment)
         if entailment == "rdfs":
             add_rdfs_closure(loaded.store)
         results = run_compiled(loaded, compiled, shapes, entailment)
