@@ -10,8 +10,11 @@ or many, as ``str`` or :class:`~pathlib.Path` (see :func:`as_paths`).
 
 from __future__ import annotations
 
+import io
+import mmap
 import os
 import re
+from collections import deque
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -32,6 +35,9 @@ Files = PathLike | Iterable[PathLike]
 _BOM = b"\xef\xbb\xbf"
 #: Oxigraph's parser refuses a single term (a literal, an IRI) longer than this.
 TERM_LIMIT = 16 * 1024 * 1024
+#: Where an N-Triples line has a typed literal (a closing quote, then ``^^<``), or may have a blank node.
+_TYPED = re.compile(rb'"\^\^<')
+_BLANK = re.compile(rb"_:")
 
 
 def as_paths(files: Files | None) -> list[Path] | None:
@@ -176,8 +182,34 @@ class LoadedStore:
 
     def add_file(self, path: PathLike) -> None:
         """Parse one file into the store (raises :class:`TurtleError`; the quads read before the error stay)."""
-        self.store.bulk_extend(_quads(Path(path), self.written))
+        path = Path(path)
+        if not (path.suffix.lower() == ".nt" and self._add_ntriples(path)):
+            self.store.bulk_extend(_quads(path, self.written))
         self.triples = len(self.store)
+
+    def _add_ntriples(self, path: Path) -> bool:
+        """An N-Triples file into an empty store, loaded by Oxigraph natively instead of one Python object per
+        triple. Two kinds of line go through the per-triple parser as well: lines with a typed literal
+        (``"…"^^<…>``), so that those literals are kept as written, and lines with a blank node, whose
+        labels must resolve in one parse. One regular-expression scan of the bytes finds both. False (and
+        nothing loaded) when the careful path must run: a store already holding data, a byte-order mark,
+        a syntax error (the per-triple parser then names the line)."""
+        if len(self.store) or _has_bom(path):
+            return False
+        try:
+            with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+                blank = list(_line_spans(data, _BLANK))
+                typed = [data[a:b] for a, b in _line_spans(data, _TYPED) if not _BLANK.search(data, a, b)]
+                self.store.bulk_load(input=io.BufferedReader(_Without(data, blank), 1 << 20),
+                                     format=ox.RdfFormat.N_TRIPLES)
+                blank_lines = b"".join(data[a:b] for a, b in blank)
+        except (SyntaxError, OSError, ValueError, MemoryError):
+            self.store.clear()
+            return False
+        for _ in _quads(path, self.written, b"\n".join(typed)):
+            pass  # only to record the typed literals as written: the store has them already
+        self.store.bulk_extend(_quads(path, self.written, blank_lines))
+        return True
 
     def to_graph(self) -> Graph:
         """The default graph as an rdflib graph, typed literals as written (for HermiT and pyshacl)."""
@@ -210,7 +242,7 @@ def _format(path: Path) -> ox.RdfFormat:
             ".rdf": ox.RdfFormat.RDF_XML}.get(path.suffix.lower(), ox.RdfFormat.TURTLE)
 
 
-def _quads(path: Path, written: dict, data: bytes | None = None) -> Iterator[ox.Quad]:
+def _quads(path: Path, written: dict, data: bytes | None = None, rename: bool = True) -> Iterator[ox.Quad]:
     """Every quad of ``path`` (or of the N-Triples ``data``), recording typed literals as written.
 
     A leading UTF-8 byte-order mark is skipped (Oxigraph would read it as part of the first term).
@@ -227,7 +259,9 @@ def _quads(path: Path, written: dict, data: bytes | None = None) -> Iterator[ox.
                     source["input"] = handle
                 else:
                     source["path"] = str(path)
-            for quad in ox.parse(**source):
+            # One file's _:b is not another's; an rdflib graph's blank nodes keep their ids, so that a
+            # report names the nodes of the caller's graph.
+            for quad in ox.parse(**source, rename_blank_nodes=rename):
                 o = quad.object
                 if type(o) is ox.Literal and o.datatype.value not in _KEPT_AS_WRITTEN:
                     written.setdefault((quad.subject, quad.predicate), []).append(o)
@@ -245,6 +279,40 @@ def _quads(path: Path, written: dict, data: bytes | None = None) -> Iterator[ox.
             raise TurtleError(path, None, f"not UTF-8 (Turtle files are UTF-8): {_one_line(exc)}") from None
         except (OSError, ValueError) as exc:
             raise TurtleError(path, None, f"cannot read: {_one_line(exc)}") from None
+
+
+def _line_spans(data: mmap.mmap, pattern: re.Pattern[bytes]) -> Iterator[tuple[int, int]]:
+    """(start, end) of each line of ``data`` where ``pattern`` occurs, newline included, once per line."""
+    end = 0
+    for m in pattern.finditer(data):
+        if m.start() < end:
+            continue  # a second match on the line already taken
+        start = data.rfind(b"\n", 0, m.start()) + 1
+        end = data.find(b"\n", m.end())
+        end = len(data) if end < 0 else end + 1
+        yield start, end
+
+
+class _Without(io.RawIOBase):
+    """The bytes of ``data`` without the ``skip`` ranges (sorted, disjoint), as a stream for the native loader."""
+
+    def __init__(self, data: mmap.mmap, skip: list[tuple[int, int]]) -> None:
+        self.data, self.pos, self.skip = data, 0, deque(skip)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[override]
+        size, out = len(buffer), 0
+        while out < size and self.pos < len(self.data):
+            if self.skip and self.skip[0][0] <= self.pos:
+                self.pos = max(self.pos, self.skip.popleft()[1])
+                continue
+            stop = self.skip[0][0] if self.skip else len(self.data)
+            k = min(size - out, stop - self.pos)
+            buffer[out:out + k] = self.data[self.pos:self.pos + k]
+            out, self.pos = out + k, self.pos + k
+        return out
 
 
 def _has_bom(path: Path) -> bool:
@@ -296,6 +364,6 @@ def store_from_graph(graph: Graph) -> LoadedStore:
             data = graph.serialize(format="nt", encoding="utf-8")
         except Exception as exc:  # rdflib raises a bare Exception for an IRI it cannot write
             raise TurtleError(Path("<graph>"), None, _one_line(exc)) from None
-    loaded.store.bulk_extend(_quads(Path("<graph>"), loaded.written, data))
+    loaded.store.bulk_extend(_quads(Path("<graph>"), loaded.written, data, rename=False))
     loaded.triples = len(loaded.store)
     return loaded
