@@ -82,8 +82,9 @@ def _naive_pipeline(path: str, shapes, queries) -> None:
 
 
 def _chosen_pipeline(path: str, shapes, queries) -> None:
+    from exo_onto.pipeline.check import STEP_LIMIT
     from exo_onto.query.stored import resolve_bindings, run_embedded
-    from exo_onto.shacl.validate import STEP_LIMIT, validate_store
+    from exo_onto.shacl.validate import validate_store
 
     loaded = _loaded(path)
     validate_store(loaded, shapes, limit=STEP_LIMIT)  # counts every result, keeps the first per shape
@@ -107,7 +108,8 @@ def measure(step: str, engine: str, path: str) -> float:
             start = time.perf_counter()
             validate_graph(graph, shapes=shapes, fast=False)
         else:
-            from exo_onto.shacl.validate import STEP_LIMIT, validate_store
+            from exo_onto.pipeline.check import STEP_LIMIT
+            from exo_onto.shacl.validate import validate_store
 
             loaded = _loaded(path)
             start = time.perf_counter()

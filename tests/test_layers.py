@@ -96,3 +96,18 @@ def test_the_contract_can_fail(tmp_path):
     low.write_text("from exo_onto.pipeline.check import run_check\n", encoding="utf-8")
     found = {m for m in imports(low, "exo_onto.paths") if floor(m) is not None and floor(m) > 0}
     assert found == {"exo_onto.pipeline.check"}
+
+
+def test_every_name_the_benchmarks_and_scripts_import_exists():
+    """benchmarks/ imports inside functions (each step in a fresh process), so a renamed module or constant
+    only shows when the hour-long run reaches it: it did once (STEP_LIMIT moved to pipeline.check)."""
+    import importlib
+
+    root = SRC.parents[1]
+    missing = []
+    for path in sorted([*root.glob("benchmarks/*.py"), *root.glob("scripts/*.py")]):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("exo_onto"):
+                module = importlib.import_module(node.module)
+                missing += [f"{path.name}: {node.module}.{a.name}" for a in node.names if not hasattr(module, a.name)]
+    assert missing == []
