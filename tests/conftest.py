@@ -124,6 +124,16 @@ def browser():
 
 
 @pytest.fixture(scope="session")
+def release_build(tmp_path_factory):
+    """One release build (the library's ``build``) for every test that reads a release: (folder, report).
+    Tests only read it; the CLI build and builds into a user's folder have their own tests."""
+    from exo_onto.publish.release import build
+
+    out = tmp_path_factory.mktemp("release") / "release"
+    return out, build(out)
+
+
+@pytest.fixture(scope="session")
 def docs(tmp_path_factory):
     """One build of the documentation (pyLODE pages, findings page, pictures) for every test that reads it."""
     from exo_onto.publish.docs import build_docs

@@ -19,7 +19,7 @@ from exo_onto.io.load import load_ontology
 from exo_onto.io.write import write_folder_atomic
 from exo_onto.paths import ontology_files
 from exo_onto.pipeline.check import parse_step
-from exo_onto.publish.release import FULL, build
+from exo_onto.publish.release import FULL
 from exo_onto.query.stats import count_entities_in_store
 from exo_onto.terms.namespaces import BASE
 
@@ -30,10 +30,8 @@ FORMATS = {f"{FULL}.ttl": "turtle", f"{FULL}.owl": "xml", f"{FULL}.jsonld": "jso
 
 
 @pytest.fixture(scope="module")
-def release(tmp_path_factory):
-    out = tmp_path_factory.mktemp("rel") / "release"
-    report = build(out)
-    return out, report
+def release(release_build):
+    return release_build
 
 
 def without_header(g: Graph) -> Graph:

@@ -26,7 +26,7 @@ from sssom.validators import validate as sssom_validate
 from exo_onto import load_graph
 from exo_onto.io.load import load_ontology
 from exo_onto.paths import shapes_dir
-from exo_onto.publish.release import FULL, build
+from exo_onto.publish.release import FULL
 from exo_onto.terms.namespaces import BASE
 
 SH = "http://www.w3.org/ns/shacl#"
@@ -37,10 +37,8 @@ MAPPINGS = (SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch, SKOS.narrowMatch,
 
 
 @pytest.fixture(scope="module")
-def out(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("consumers") / "release"
-    build(folder)
-    return folder
+def out(release_build) -> Path:
+    return release_build[0]
 
 
 @pytest.fixture(scope="module")
