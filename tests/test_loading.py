@@ -101,9 +101,14 @@ def test_an_ntriples_file_loads_natively_with_typed_literals_and_blank_nodes_as_
     assert written == {("1", "nonNegativeInteger"), ("12.0", "decimal"), ("007", "integer"), ("1", "integer")}
 
 
-def test_a_broken_ntriples_file_names_its_line_and_keeps_nothing(tmp_path):
+@pytest.mark.parametrize("broken", ['<http://example.org/s> <http://example.org/p> .',
+                                    '_:x <http://example.org/p> .',
+                                    '<http://example.org/s> <http://example.org/p> "1"^^<http://example.org/t> <x> .'])
+def test_a_broken_ntriples_file_names_its_line(tmp_path, broken):
+    """Whichever part of the N-Triples path meets the error (the native load, the lines with a blank node or
+    a typed literal), the error names the line of the file."""
     path = tmp_path / "broken.nt"
-    path.write_text(NT_TYPED + "<http://example.org/s> <http://example.org/p> .\n", encoding="utf-8")
+    path.write_text(NT_TYPED + broken + "\n" + NT_TYPED, encoding="utf-8")
     with pytest.raises(TurtleError) as info:
         load_store(path)
     assert info.value.line == 9

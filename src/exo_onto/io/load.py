@@ -193,22 +193,25 @@ class LoadedStore:
         (``"…"^^<…>``), so that those literals are kept as written, and lines with a blank node, whose
         labels must resolve in one parse. One regular-expression scan of the bytes finds both. False (and
         nothing loaded) when the careful path must run: a store already holding data, a byte-order mark,
-        a syntax error (the per-triple parser then names the line)."""
+        a syntax error anywhere (the careful path then names the file's line)."""
         if len(self.store) or _has_bom(path):
             return False
+        written: dict = {}
         try:
             with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
                 blank = list(_line_spans(data, _BLANK))
-                typed = [data[a:b] for a, b in _line_spans(data, _TYPED) if not _BLANK.search(data, a, b)]
+                typed = b"".join(data[a:b] for a, b in _line_spans(data, _TYPED) if not _BLANK.search(data, a, b))
+                for _ in _quads(path, written, typed):
+                    pass  # only to record the typed literals as written: the native load stores them
+                blank_quads = list(_quads(path, written, b"".join(data[a:b] for a, b in blank)))
                 self.store.bulk_load(input=io.BufferedReader(_Without(data, blank), 1 << 20),
                                      format=ox.RdfFormat.N_TRIPLES)
-                blank_lines = b"".join(data[a:b] for a, b in blank)
-        except (SyntaxError, OSError, ValueError, MemoryError):
+        except (TurtleError, SyntaxError, OSError, ValueError, MemoryError):
             self.store.clear()
             return False
-        for _ in _quads(path, self.written, b"\n".join(typed)):
-            pass  # only to record the typed literals as written: the store has them already
-        self.store.bulk_extend(_quads(path, self.written, blank_lines))
+        self.store.bulk_extend(blank_quads)
+        for key, literals in written.items():
+            self.written.setdefault(key, []).extend(literals)
         return True
 
     def to_graph(self) -> Graph:
