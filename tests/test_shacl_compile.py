@@ -141,3 +141,11 @@ def test_shapes_edited_between_two_runs_are_compiled_anew():
     prop = shapes.value(URIRef("http://example.org/S"), SH.property)
     shapes.add((prop, SH.maxCount, Literal(0)))
     assert results(data, shapes, fast=True) == {("http://example.org/a", str(SH.MaxCountConstraintComponent))}
+
+
+def test_the_project_shapes_read_twice_are_the_same_triples():
+    """The shapes are parsed once per file version and compiled once per content: with ten shape files and a
+    cache of eight, every validation parsed and compiled them all again (three times the work per fixture)."""
+    from exo_onto.shacl.validate import load_shapes
+
+    assert frozenset(load_shapes()) == frozenset(load_shapes())

@@ -73,7 +73,7 @@ def _without_domains_and_ranges(graph: Graph) -> Graph:
     return out
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=64)
 def _parse_cached(path: str, mtime_ns: int) -> Graph:
     return parse_turtle(Path(path))
 
