@@ -3,9 +3,11 @@
 from pathlib import Path
 
 import pytest
+from rdflib import RDF, XSD, BNode, Literal, URIRef
 
 from exo_onto import TurtleError, parse_turtle
 from exo_onto.io.load import load_store
+from exo_onto.terms.convert import ox_to_rdflib, rdflib_to_ox
 
 BROKEN = Path(__file__).parent / "data" / "invalid-turtle"
 
@@ -121,3 +123,13 @@ def test_two_files_with_the_same_blank_node_label_are_two_nodes(tmp_path):
     a.write_text('_:b <http://example.org/p> "1" .\n', encoding="utf-8")
     b.write_text('_:b <http://example.org/p> "2" .\n', encoding="utf-8")
     assert len({q.subject for q in load_store([a, b]).store}) == 2
+
+
+@pytest.mark.parametrize("term", [
+    URIRef("http://example.org/a"), BNode("b1"), Literal("x"), Literal("x", lang="zh"),
+    Literal("007", datatype=XSD.integer), Literal("1.0e0", datatype=XSD.double),
+    Literal("<b>x</b>", datatype=RDF.HTML)], ids=str)
+def test_terms_cross_between_rdflib_and_oxigraph_unchanged(term):
+    """One converter each way (terms.convert): a literal keeps its lexical form, a blank node its id."""
+    back = ox_to_rdflib(rdflib_to_ox(term))
+    assert (back, str(back), type(back)) == (term, str(term), type(term))

@@ -27,13 +27,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from rdflib import BNode, Graph, Literal, Node, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
 from exo_onto import load_graph
+from exo_onto.io.load import LoadedStore, store_from_graph
 from exo_onto.shacl.report import shorten
-from exo_onto.shacl.validate import load_shapes, validate_graph
+from exo_onto.shacl.validate import load_shapes, validate_store
+from exo_onto.terms.convert import rdflib_to_ox
 
 ALLOWLIST = Path(__file__).parent / "data" / "mutation-allowlist.tsv"
 SEED = 20261201
@@ -139,9 +142,26 @@ def mutations(g: Graph, inv: Invariant, node: Node) -> Iterator[tuple[list, list
         yield [(node, inv.prop, v)], [(node, inv.prop, stranger), (stranger, RDF.type, OWL.Thing)]
 
 
-def _violations(g: Graph, shapes: Graph) -> set[tuple]:
-    report = validate_graph(g, shapes=shapes)
+def _violations(loaded: LoadedStore, shapes: Graph) -> set[tuple]:
+    report = validate_store(loaded, shapes)
     return {(r.focus_iri, r.path, r.shape, r.constraint) for r in report.violations}
+
+
+def _edit(loaded: LoadedStore, triples: list, add: bool) -> None:
+    """Add or remove triples in the loaded store, keeping its record of typed literals as written in step
+    (what the loader would have recorded had the file said so)."""
+    for s, p, o in triples:
+        quad = ox.Quad(rdflib_to_ox(s), rdflib_to_ox(p), rdflib_to_ox(o))
+        typed = isinstance(o, Literal) and not o.language and o.datatype not in (None, XSD.string)
+        written = loaded.written.setdefault((quad.subject, quad.predicate), []) if typed else None
+        if add:
+            loaded.store.add(quad)
+            if written is not None:
+                written.append(quad.object)
+        else:
+            loaded.store.remove(quad)
+            if written is not None:
+                written.remove(quad.object)
 
 
 def _allowlist() -> dict[tuple[str, str, str], str]:
@@ -152,24 +172,22 @@ def _allowlist() -> dict[tuple[str, str, str], str]:
 @pytest.fixture(scope="module")
 def outcome():
     g, shapes = load_graph(), load_shapes()
-    baseline = _violations(g, shapes)
+    loaded = store_from_graph(g)  # mutated in place and put back: one store, not one per mutation
+    baseline = _violations(loaded, shapes)
     assert baseline == set()
     rng = random.Random(SEED)
     caught, missed = [], []
     for inv, nodes in invariants(g, _kinds(g)):
         for node in rng.sample(nodes, 1):
             for remove, add in mutations(g, inv, node):
-                for t in remove:
-                    g.remove(t)
-                for t in add:
-                    g.add(t)
+                add = [t for t in add if t not in g]  # put back, a triple the graph had would be lost
+                _edit(loaded, remove, add=False)
+                _edit(loaded, add, add=True)
                 try:
-                    new = _violations(g, shapes) - baseline
+                    new = _violations(loaded, shapes) - baseline
                 finally:
-                    for t in add:
-                        g.remove(t)
-                    for t in remove:
-                        g.add(t)
+                    _edit(loaded, add, add=False)
+                    _edit(loaded, remove, add=True)
                 (caught if new else missed).append((inv, node))
     return caught, missed
 

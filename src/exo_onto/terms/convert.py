@@ -14,7 +14,7 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
-__all__ = ["from_json_binding", "ox_to_rdflib"]
+__all__ = ["from_json_binding", "ox_to_rdflib", "rdflib_to_ox"]
 
 
 def ox_to_rdflib(t, normalize: bool = False) -> Node | None:
@@ -32,6 +32,20 @@ def ox_to_rdflib(t, normalize: bool = False) -> Node | None:
         if t.datatype.value == str(XSD.string):
             return Literal(t.value)
         return Literal(t.value, datatype=URIRef(t.datatype.value), normalize=normalize)
+    raise TypeError(f"unexpected term {t!r}")
+
+
+def rdflib_to_ox(t: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """An rdflib term as the equal Oxigraph term, the lexical form of a literal as it is (blank nodes keep
+    their ids, as :func:`exo_onto.io.load.store_from_graph` keeps them)."""
+    if isinstance(t, URIRef):
+        return ox.NamedNode(str(t))
+    if isinstance(t, BNode):
+        return ox.BlankNode(str(t))
+    if isinstance(t, Literal):
+        if t.language:
+            return ox.Literal(str(t), language=t.language)
+        return ox.Literal(str(t), datatype=ox.NamedNode(str(t.datatype or XSD.string)))
     raise TypeError(f"unexpected term {t!r}")
 
 
