@@ -28,10 +28,11 @@ from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.compare import isomorphic, to_canonical_graph
+from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, XSD
 from rdflib.plugins.serializers.longturtle import VERB, LongTurtleSerializer
 
+from exo_onto.io.serialize import canonical
 from exo_onto.io.write import write_bytes_atomic
 from exo_onto.terms.namespaces import bind_prefixes
 
@@ -256,7 +257,7 @@ def canonical_turtle(graph: Graph, *, prefixes: dict[str, str] | None = None, ba
     """
     out = _bound_graph(prefixes)
     # Canonical blank-node labels make the order of anonymous axioms independent of parse order.
-    for triple in to_canonical_graph(graph):
+    for triple in canonical(graph):
         out.add(triple)
     serializer = _Serializer(out, prefixes or {}, base, document, langs or {})
     stream = io.BytesIO()

@@ -16,9 +16,21 @@ from rdflib.namespace import OWL, RDF, RDFS, XSD
 from exo_onto.terms.namespaces import PREFIXES
 
 
-def canonical(graph: Graph) -> Graph:
-    """A copy with canonical blank-node labels (stable across parses and hash seeds)."""
-    return to_canonical_graph(graph)
+class CanonicalGraph(Graph):
+    """A graph whose blank nodes already carry their canonical labels (what :func:`canonical` returns)."""
+
+
+def canonical(graph: Graph) -> CanonicalGraph:
+    """A copy with canonical blank-node labels (stable across parses and hash seeds); a graph that is one
+    already comes back as it is, so a release written in five formats labels its graph once."""
+    if isinstance(graph, CanonicalGraph):
+        return graph
+    out = CanonicalGraph(bind_namespaces="none")
+    for prefix, namespace in graph.namespaces():
+        out.bind(prefix, namespace, override=True, replace=True)
+    for triple in to_canonical_graph(graph):
+        out.add(triple)
+    return out
 
 
 def term_sort_key(term) -> tuple:

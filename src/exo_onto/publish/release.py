@@ -22,7 +22,7 @@ from rdflib.namespace import DCAT, DCTERMS, OWL, PROV, RDF, RDFS, SKOS, VOID, XS
 from exo_onto.curate.changelog import changes_markdown, load_version
 from exo_onto.io.fmt import canonical_turtle
 from exo_onto.io.load import LoadedStore, load_graph, load_ontology, load_store
-from exo_onto.io.serialize import ntriples, rdfxml
+from exo_onto.io.serialize import canonical, ntriples, rdfxml
 from exo_onto.io.write import DEFAULT_WAIT, PathArg, claim_output
 from exo_onto.paths import ontology_files, tbox_files, tbox_path
 from exo_onto.publish.jsonld import compacted, findings_document
@@ -380,8 +380,9 @@ def release_files(graph: Graph, tbox: Graph, report: ReasonerReport, version: st
                                      inferred_superclasses=[x for x in report.inferred_superclasses
                                                             if URIRef(x[0]) in in_tbox],
                                      inferred_types=[x for x in report.inferred_types if URIRef(x[0]) in in_tbox])
-    full = merged_graph(graph, tbox, version, report)
-    main = main_graph(tbox, tbox_report, version)
+    # Blank nodes labelled once per graph, for all the formats each is written in.
+    full = canonical(merged_graph(graph, tbox, version, report))
+    main = canonical(main_graph(tbox, tbox_report, version))
     ctx = jsonld_context(full)
     text: dict[str, str] = {
         f"{FULL}.ttl": canonical_turtle(full),
