@@ -95,8 +95,10 @@ def _batches(fixtures: dict[str, Graph], shared: set) -> list[list[str]]:
     return [members for members, _ in batches]
 
 
-def _shared() -> set:
-    return set(load_ontology().all_nodes()) | set(load_shapes().all_nodes())
+def _shared(ontology: Graph | None = None) -> set:
+    """The nodes every fixture may mention without being about them: the ontology's and the shapes'."""
+    ontology = ontology if ontology is not None else load_store(tbox_files()).to_graph()
+    return set(ontology.all_nodes()) | set(load_shapes().all_nodes())
 
 
 def _own(node, shared: set) -> bool:
@@ -116,7 +118,8 @@ def _oracle_batch(names: list[str]) -> dict:
     """pyshacl once over a group of fixtures, each fixture's own IRIs renamed (``mscexo:prep-t1--f007``) so that
     no two fixtures describe one node; each result goes back, named as written, to the fixture of its focus."""
     paths = _fixture_paths()
-    shared = _shared()
+    ontology = load_store(tbox_files()).to_graph()
+    shared = _shared(ontology)
     data, owner = Graph(), {}
     for k, name in enumerate(names):
         g = load_store([paths[name]]).to_graph()  # blank nodes stay distinct per file
@@ -124,7 +127,7 @@ def _oracle_batch(names: list[str]) -> dict:
         for triple in g:
             data.add(tuple(rename.get(t, t) for t in triple))
         owner |= {rename.get(n, n): name for n in g.all_nodes() if not isinstance(n, Literal)}
-    merged = validate_graph(data, load_store(tbox_files()).to_graph(), fast=False)
+    merged = validate_graph(data, ontology, fast=False)
     out = {n: ValidationReport(results=[]) for n in names}
     for renamed in merged.results:
         r = _unrenamed(renamed)
