@@ -180,7 +180,7 @@ def outcome():
     for inv, nodes in invariants(g, _kinds(g)):
         for node in rng.sample(nodes, 1):
             for remove, add in mutations(g, inv, node):
-                add = [t for t in add if t not in g]  # put back, a triple the graph had would be lost
+                add = [t for t in add if t not in g]  # one the graph has already must survive the undo
                 _edit(loaded, remove, add=False)
                 _edit(loaded, add, add=True)
                 try:
