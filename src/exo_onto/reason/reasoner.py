@@ -73,6 +73,12 @@ def _hermit(graph: Graph, java: str) -> ReasonerReport:
     if ill_typed:  # OWL: an ill-typed literal makes the ontology inconsistent (and owlready2 cannot read it)
         return ReasonerReport(HERMIT, consistent=False, errors=ill_typed)
     owlready2.JAVA_EXE = java
+    # HermiT runs for seconds: a JVM that compiles with C1 only and collects with one thread spends half
+    # the CPU for the same answer (owlready2 passes these keyword arguments to its subprocess call). A
+    # user's own JDK_JAVA_OPTIONS come after ours, so theirs win.
+    mine = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+    theirs = os.environ.get("JDK_JAVA_OPTIONS", "")
+    owlready2.reasoning._subprocess_kargs["env"] = {**os.environ, "JDK_JAVA_OPTIONS": f"{mine} {theirs}".strip()}
     world = owlready2.World()
     onto = world.get_ontology("https://w3id.org/exo-onto/_reasoning.owl")
     # The merged graph already holds every imported file; owlready2 would try to download imports.
