@@ -181,6 +181,7 @@ def _compile(shapes: Graph, entailment: str) -> Compiled:
     shapes pays for the translation once. Keyed by the triples themselves, so an edited graph compiles anew."""
     key = (frozenset(shapes), entailment)
     if key not in _COMPILED:
+        _refuse_unsupported(shapes)
         if len(_COMPILED) >= 4:
             _COMPILED.pop(next(iter(_COMPILED)))
         _COMPILED[key] = compile_shapes(shapes, entailment)
@@ -201,9 +202,8 @@ def validate_store(loaded: LoadedStore, shapes: Graph | None = None, entailment:
     """
     _check_entailment(entailment)
     shapes = shapes if shapes is not None else load_shapes()
-    _refuse_unsupported(shapes)
     try:
-        compiled = _compile(shapes, entailment)
+        compiled = _compile(shapes, entailment)  # refuses what exo-onto does not run ($shapesGraph)
         if entailment == "rdfs":
             add_rdfs_closure(loaded.store)
         results = run_compiled(loaded, compiled, shapes, entailment)
