@@ -103,6 +103,26 @@ def test_an_ntriples_file_loads_natively_with_typed_literals_and_blank_nodes_as_
     assert written == {("1", "nonNegativeInteger"), ("12.0", "decimal"), ("007", "integer"), ("1", "integer")}
 
 
+@pytest.mark.parametrize("chunk", [1, 7, 64, 1 << 20])
+@pytest.mark.parametrize("ending", ["\n", ""])
+def test_the_native_load_reads_the_file_in_chunks_of_whole_lines(tmp_path, monkeypatch, chunk, ending):
+    """The file is streamed in chunks (never mapped whole: a 763 MB file added its size to the peak memory).
+    Wherever a chunk ends, even inside a line, and with or without a last newline, each line is judged once."""
+    from rdflib.compare import isomorphic
+
+    from exo_onto.io import load
+
+    monkeypatch.setattr(load._Split, "CHUNK", chunk)
+    path, turtle = tmp_path / "typed.nt", tmp_path / "typed.ttl"
+    path.write_text(NT_TYPED.rstrip("\n") + ending, encoding="utf-8")
+    turtle.write_text(NT_TYPED, encoding="utf-8")
+    native = load.LoadedStore()
+    assert native._add_ntriples(path)  # the native path took it, not the careful fallback
+    assert len(native.store) == 8
+    assert isomorphic(native.to_graph(), load_store(turtle).to_graph())
+    assert sorted(len(v) for v in native.written.values()) == [1, 1, 2]
+
+
 @pytest.mark.parametrize("broken", ['<http://example.org/s> <http://example.org/p> .',
                                     '_:x <http://example.org/p> .',
                                     '<http://example.org/s> <http://example.org/p> "1"^^<http://example.org/t> <x> .'])

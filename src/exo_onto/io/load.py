@@ -11,10 +11,8 @@ or many, as ``str`` or :class:`~pathlib.Path` (see :func:`as_paths`).
 from __future__ import annotations
 
 import io
-import mmap
 import os
 import re
-from collections import deque
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -191,21 +189,22 @@ class LoadedStore:
         """An N-Triples file into an empty store, loaded by Oxigraph natively instead of one Python object per
         triple. Two kinds of line go through the per-triple parser as well: lines with a typed literal
         (``"…"^^<…>``), so that those literals are kept as written, and lines with a blank node, whose
-        labels must resolve in one parse. One regular-expression scan of the bytes finds both. False (and
+        labels must resolve in one parse. The file is read once, in chunks (:class:`_Split`), never held whole
+        in memory. False (and
         nothing loaded) when the careful path must run: a store already holding data, a byte-order mark,
         a syntax error anywhere (the careful path then names the file's line)."""
         if len(self.store) or _has_bom(path):
             return False
         written: dict = {}
         try:
-            with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
-                blank = list(_line_spans(data, _BLANK))
-                typed = b"".join(data[a:b] for a, b in _line_spans(data, _TYPED) if not _BLANK.search(data, a, b))
-                for _ in _quads(path, written, typed):
-                    pass  # only to record the typed literals as written: the native load stores them
-                blank_quads = list(_quads(path, written, b"".join(data[a:b] for a, b in blank)))
-                self.store.bulk_load(input=io.BufferedReader(_Without(data, blank), 1 << 20),
-                                     format=ox.RdfFormat.N_TRIPLES)
+            with open(path, "rb") as fh:
+                split = _Split(fh)
+                # load, not bulk_load: in memory it is the faster (9.5 s against 16.5 s for 4.8 M triples) and
+                # the smaller (1.6 GB against 1.8 GB at the peak), and it is one transaction.
+                self.store.load(input=io.BufferedReader(split, 1 << 20), format=ox.RdfFormat.N_TRIPLES)
+            for _ in _quads(path, written, b"".join(split.typed)):
+                pass  # only to record the typed literals as written: the native load stored them
+            blank_quads = list(_quads(path, written, b"".join(split.blank)))
         except (TurtleError, SyntaxError, OSError, ValueError, MemoryError):
             self.store.clear()
             return False
@@ -284,7 +283,7 @@ def _quads(path: Path, written: dict, data: bytes | None = None, rename: bool = 
             raise TurtleError(path, None, f"cannot read: {_one_line(exc)}") from None
 
 
-def _line_spans(data: mmap.mmap, pattern: re.Pattern[bytes]) -> Iterator[tuple[int, int]]:
+def _line_spans(data: bytes, pattern: re.Pattern[bytes]) -> Iterator[tuple[int, int]]:
     """(start, end) of each line of ``data`` where ``pattern`` occurs, newline included, once per line."""
     end = 0
     for m in pattern.finditer(data):
@@ -296,26 +295,45 @@ def _line_spans(data: mmap.mmap, pattern: re.Pattern[bytes]) -> Iterator[tuple[i
         yield start, end
 
 
-class _Without(io.RawIOBase):
-    """The bytes of ``data`` without the ``skip`` ranges (sorted, disjoint), as a stream for the native loader."""
+class _Split(io.RawIOBase):
+    """An N-Triples file as a stream for the native loader, read in chunks of whole lines: lines with a blank
+    node are held back (into ``blank``), lines with a typed literal pass and are copied (into ``typed``)."""
 
-    def __init__(self, data: mmap.mmap, skip: list[tuple[int, int]]) -> None:
-        self.data, self.pos, self.skip = data, 0, deque(skip)
+    CHUNK = 8 << 20
+
+    def __init__(self, handle: io.BufferedReader) -> None:
+        self.handle, self.buffer, self.pos = handle, b"", 0
+        self.blank: list[bytes] = []
+        self.typed: list[bytes] = []
 
     def readable(self) -> bool:
         return True
 
+    def _refill(self) -> bool:
+        chunk = self.handle.read(self.CHUNK)
+        if not chunk:
+            return False
+        if not chunk.endswith(b"\n"):
+            chunk += self.handle.readline()  # whole lines only, so that a line is judged once
+        kept, last = [], 0
+        for a, b in _line_spans(chunk, _BLANK):
+            kept.append(chunk[last:a])
+            self.blank.append(chunk[a:b])
+            last = b
+        kept.append(chunk[last:])
+        self.buffer = chunk if last == 0 else b"".join(kept)
+        self.typed.extend(self.buffer[a:b] for a, b in _line_spans(self.buffer, _TYPED))
+        self.pos = 0
+        return True
+
     def readinto(self, buffer) -> int:  # type: ignore[override]
-        size, out = len(buffer), 0
-        while out < size and self.pos < len(self.data):
-            if self.skip and self.skip[0][0] <= self.pos:
-                self.pos = max(self.pos, self.skip.popleft()[1])
-                continue
-            stop = self.skip[0][0] if self.skip else len(self.data)
-            k = min(size - out, stop - self.pos)
-            buffer[out:out + k] = self.data[self.pos:self.pos + k]
-            out, self.pos = out + k, self.pos + k
-        return out
+        while self.pos >= len(self.buffer):
+            if not self._refill():
+                return 0
+        k = min(len(buffer), len(self.buffer) - self.pos)
+        buffer[:k] = self.buffer[self.pos:self.pos + k]
+        self.pos += k
+        return k
 
 
 def _has_bom(path: Path) -> bool:
