@@ -141,6 +141,16 @@ class Serve:
                 return self
         raise AssertionError(f"serve did not start within {START_DEADLINE} s: {self.text}")
 
+    def wait_err(self, wanted, seconds: float = 10.0) -> bool:
+        """Whether a line of stderr satisfies ``wanted`` within ``seconds``: stderr has its own reader thread,
+        so a warning printed before the banner may reach ``err`` after the banner reached ``out``."""
+        end = time.monotonic() + seconds
+        while not any(wanted(ln) for ln in self.err):
+            if time.monotonic() > end:
+                return False
+            time.sleep(0.05)
+        return True
+
     @property
     def port(self) -> int:
         return int(self.url.rsplit(":", 1)[1])
@@ -271,7 +281,7 @@ def test_writable_only_when_asked():
     try:
         s.wait_banner()
         assert "WRITABLE" in "".join(s.out)
-        assert any("--writable" in ln and "web page" in ln for ln in s.err), s.text
+        assert s.wait_err(lambda ln: "--writable" in ln and "web page" in ln), s.text
         assert count_triples(s.url) > 0
         status, _ = request("POST", s.url + "/update", urllib.parse.urlencode({"update": "DROP ALL"}).encode(),
                          {"Content-Type": "application/x-www-form-urlencoded"})
