@@ -72,7 +72,11 @@ def add_rdfs_closure(store: ox.Store) -> None:
         return list(store.query(_PREFIXES + text, use_default_graph_as_union=True))
 
     def insert(template: str, where: str) -> None:
-        store.update(f"{_PREFIXES}INSERT {{ GRAPH <{INFERRED.value}> {{ {template} }} }} WHERE {{ {where} }}")
+        # Distinct solutions first: Oxigraph holds an update's solutions in memory before it inserts, and
+        # without DISTINCT "every node" is each node once per triple it is in (x1000: 5.0 GB against 2.x).
+        variables = " ".join(sorted(set(re.findall(r"\?\w+", template))))
+        store.update(f"{_PREFIXES}INSERT {{ GRAPH <{INFERRED.value}> {{ {template} }} }} "
+                     f"WHERE {{ SELECT DISTINCT {variables} WHERE {{ {where} }} }}")
 
     told = [(r[0], r[1]) for r in select(
         "SELECT DISTINCT ?c ?x WHERE { { ?c owl:equivalentClass ?x } UNION { ?x owl:equivalentClass ?c } "
