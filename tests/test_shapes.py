@@ -387,3 +387,55 @@ def test_validate_graph_takes_an_ontology_graph():
     # Without the TBox nothing says that a synovial MSC is a stem cell.
     assert with_tbox.conforms
     assert [(r.shape, r.path) for r in without_tbox.violations] == [("mscexosh:PrepDerivesFromShape", "RO:0001000")]
+
+
+def _random_findings(seed: int) -> tuple[Graph, dict[URIRef, tuple]]:
+    """Findings drawn from a few subjects, objects, directions and context keys, some linked as conflicts."""
+    import random
+
+    rng = random.Random(seed)
+    graph, keys = Graph(), {}
+    bl = "https://w3id.org/biolink/vocab/"
+    for i in range(rng.randint(4, 30)):
+        f = URIRef(f"https://example.org/f{i}")
+        graph.add((f, RDF.type, MSCEXO.Finding))
+        key = (rng.choice("ST"), rng.choice("OP"), rng.choice([None, "Increased", "Decreased", "NoChange"]),
+               rng.choice([None, "C1", "C2"]), rng.choice([None, "A1"]), rng.choice([None, "X1"]))
+        s, o, d, c, a, x = key
+        graph.add((f, URIRef(bl + "subject"), URIRef(f"https://example.org/{s}")))
+        graph.add((f, URIRef(bl + "object"), URIRef(f"https://example.org/{o}")))
+        for prop, value in (("direction", d), ("hasContext", c), ("anatomicalContext", a), ("objectAspect", x)):
+            if value is not None:
+                graph.add((f, MSCEXO[prop], MSCEXO[value] if prop == "direction" else URIRef(f"https://example.org/{value}")))
+        keys[f] = key
+    for f in list(keys):
+        if rng.random() < 0.2:
+            graph.add((f, MSCEXO.conflictsWith, rng.choice(list(keys))))
+    return graph, keys
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_conflict_candidates_hold_every_finding_the_rule_flags(shapes, seed):
+    """The target of FindingDirectionConflictShape groups findings instead of pairing them (the pairing grew
+    with the square of the findings sharing a subject and object). It must still select every finding the
+    rule flags, and only findings with an opposite-direction twin; on Oxigraph and on rdflib (pyshacl's)."""
+    import pyoxigraph as ox
+
+    graph, keys = _random_findings(seed)
+    target = shapes.value(MSCEXOSH.FindingDirectionConflictCandidates, SH.select)
+    opposite = {"Increased": "Decreased", "Decreased": "Increased"}
+
+    def twins(f):
+        s, o, d, *ctx = keys[f]
+        return [g for g, (s2, o2, d2, *ctx2) in keys.items()
+                if g != f and d in opposite and d2 == opposite[d] and (s2, o2, ctx2) == (s, o, ctx)]
+
+    flagged = {f for f in keys for g in twins(f) if (f, MSCEXO.conflictsWith, g) not in graph
+               and (g, MSCEXO.conflictsWith, f) not in graph}
+    paired = {f for f in keys if twins(f)}
+    store = ox.Store()
+    store.load(graph.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    on_oxigraph = {URIRef(r["this"].value) for r in store.query(str(target))}
+    on_rdflib = {r[0] for r in graph.query(str(target))}
+    assert on_oxigraph == on_rdflib
+    assert flagged <= on_oxigraph <= paired
