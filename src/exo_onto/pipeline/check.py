@@ -21,7 +21,7 @@ from exo_onto.paths import ontology_files
 from exo_onto.query.qc import PROJECT_ONLY_CHECKS, load_checks, qc_summary, run_qc
 from exo_onto.query.results import compare_expected, expected_path
 from exo_onto.query.stats import GraphCounts, count_entities_in_store
-from exo_onto.query.stored import QueryError, embedded_store, list_queries, resolve_bindings, run_embedded
+from exo_onto.query.stored import QueryError, embedded_store, list_queries, run_embedded_all
 from exo_onto.reason.reasoner import ReasonerReport, reason_store
 
 
@@ -138,16 +138,12 @@ def queries_step(store: pyoxigraph.Store | None = None, project: bool = True,
     store = store if store is not None else embedded_store(graph=graph)
     queries = list_queries()
     problems: list[str] = []
-    for q in queries:
-        if expected_path(q) is None:
-            problems.append(f"{q.name}: no expected answer in queries/expected/")
-            continue
-        try:
-            result = run_embedded(q, resolve_bindings(q), store)
-        except QueryError as exc:
-            problems.append(f"{q.name}: {exc}")
-            continue
-        problems += [f"{q.name}: {d}" for d in compare_expected(q, result)]
+    problems += [f"{q.name}: no expected answer in queries/expected/" for q in queries if expected_path(q) is None]
+    for q, result in run_embedded_all([q for q in queries if expected_path(q) is not None], store):
+        if isinstance(result, QueryError):
+            problems.append(f"{q.name}: {result}")
+        else:
+            problems += [f"{q.name}: {d}" for d in compare_expected(q, result)]
     if not queries:
         return StepResult("queries", False, "no stored queries in queries/")
     failed = len({p.split(":", 1)[0] for p in problems})

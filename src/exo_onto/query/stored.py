@@ -21,7 +21,7 @@ import threading
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,6 +41,7 @@ from exo_onto.io.sparql import (
     strip_comments,
     with_values,
 )
+from exo_onto.io.workers import in_order
 from exo_onto.paths import ontology_files, queries_dir
 from exo_onto.query.embedded import (
     DEFAULT_MAX_BYTES,
@@ -248,6 +249,21 @@ def run_embedded(query: StoredQuery, bindings: Mapping[str, Node] | None = None,
     if kind == "results":
         return _parse_answer("the embedded store", RESULT_TYPES["application/sparql-results+json"], body)
     return _parse_answer("the embedded store", GRAPH_TYPES["application/n-triples"], body)
+
+
+Answered = tuple[StoredQuery, QueryResult | QueryError]
+
+
+def run_embedded_all(queries: Iterable[StoredQuery], store: ox.Store) -> Iterator[Answered]:
+    """Each query with its default parameters on ``store``, several at once (:func:`exo_onto.io.workers.in_order`),
+    in the order given: each query with its result, or with the :class:`QueryError` it raised."""
+    def job(q: StoredQuery) -> Answered:
+        try:
+            return q, run_embedded(q, resolve_bindings(q), store)
+        except QueryError as exc:
+            return q, exc
+
+    return in_order([lambda q=q: job(q) for q in queries])
 
 
 def run_rdflib(query: StoredQuery, graph: Graph, bindings: Mapping[str, Node] | None = None) -> QueryResult:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -27,6 +27,7 @@ from rdflib import Graph, Literal, Node, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 
 from exo_onto.io.load import LoadedStore
+from exo_onto.io.workers import in_order
 from exo_onto.shacl.compile import Compiled, CoreCheck, SparqlCheck
 from exo_onto.shacl.prebinding import prebind_blank, substitute
 from exo_onto.shacl.report import ValidationResult, make_result, node_name
@@ -174,14 +175,18 @@ def _as_written(loaded: LoadedStore, focus, path: Node | None, value):
 def _run_core(loaded: LoadedStore, check: CoreCheck, union: bool, targets: _TargetLiterals) -> Iterable[_Raw]:
     solutions = loaded.store.query(check.query, use_default_graph_as_union=union)
     names = {v.value for v in solutions.variables}
+    judged: dict[object, bool] = {}  # sh:datatype per literal as written: the same few values recur
     for row in solutions:
         focus = targets.as_written(row["this"])
         path = ox_to_rdflib(row["path"]) if "path" in names else check.path  # sh:closed names the predicate
         value = row["value"] if "value" in names else None
         # A node shape's value is its focus node (kept as written); other values as the data wrote them.
         value = focus if value is not None and value == row["this"] else _as_written(loaded, focus, path, value)
-        if check.datatype is not None and _datatype_ok(ox_to_rdflib(value), check.datatype):
-            continue
+        if check.datatype is not None:
+            if value not in judged:
+                judged[value] = _datatype_ok(ox_to_rdflib(value), check.datatype)
+            if judged[value]:
+                continue
         yield _Raw(focus, path, value, check.severity, check.shape, check.component, check.component,
                    [(m, {}) for m in check.messages])
 
@@ -264,8 +269,10 @@ def run_compiled(loaded: LoadedStore, compiled: Compiled, shapes: Graph,
     targets = _TargetLiterals(shapes)
     label = _Labels(loaded.store)
     focus_cache: dict[str, list] = {}
-    raws = chain.from_iterable([*(_run_core(loaded, c, union, targets) for c in compiled.core),
-                                *(_run_sparql(loaded, c, union, focus_cache, targets) for c in compiled.sparql)])
+    jobs: list[Callable[[], list]] = [*(lambda c=c: list(_run_core(loaded, c, union, targets)) for c in compiled.core),
+                                      *(lambda c=c: list(_run_sparql(loaded, c, union, focus_cache, targets))
+                                        for c in compiled.sparql)]
+    raws = chain.from_iterable(in_order(jobs))  # several checks at once, results in the checks' order
     for r in raws:
         messages = [_message(m, names) for m, names in r.messages]
         # Values are shown as the data wrote them ("1.0e0", not rdflib's "1.0"): a report names what is there.
