@@ -158,6 +158,19 @@ class _Target:
     def values(self) -> str:
         return f"{self.focus} ?this {self.path} ?value ."
 
+    def violators(self, select: str, where: str, tail: str = "") -> str:
+        """``SELECT DISTINCT select`` of the focus nodes (and values) that break a test on the path's values.
+
+        ``where`` reads ``?this path ?value`` itself. For a plain predicate the predicate's triples are
+        tested first and only the few that fail are joined with the focus nodes: looking the values up
+        node by node from the focus was two to three times slower (x223: 0.165 s against 0.067 s for a
+        sh:maxCount, 0.154 s against 0.070 s for a sh:class). A complex path starts from the focus nodes,
+        since without them ``p*`` would reach every node of the graph.
+        """
+        if isinstance(self.path_node, URIRef):
+            return f"SELECT DISTINCT {select} WHERE {{ {{ SELECT {select} WHERE {{ {where} }} {tail} }} {self.focus} }}"
+        return f"SELECT DISTINCT {select} WHERE {{ {self.focus} {where} }} {tail}".rstrip()
+
 
 def _is_true(node: Node | None) -> bool:
     """SHACL's ``true``: the boolean literal ``true`` itself (``"1"^^xsd:boolean`` does not count)."""
@@ -288,18 +301,22 @@ def _datatype(cx: _Compiler, shape: Node, t: _Target) -> Iterator[tuple[str, URI
             raise Unsupported("sh:datatype on a complex path (literals as written are kept per predicate)")
         keep = f" FILTER (!(isLiteral(?value) && datatype(?value) = <{dtype}>))" \
             if dtype in (XSD.string, RDF.langString) else ""
-        yield f"SELECT DISTINCT ?this ?value WHERE {{ {t.values}{keep} }}", dtype
+        yield t.violators("?this ?value", f"?this {t.path} ?value .{keep}"), dtype
 
 
 def _min_count(cx: _Compiler, shape: Node, t: _Target) -> Iterator[tuple[str, URIRef | None]]:
     for low in cx.g.objects(shape, SH.minCount):
+        if int(low) == 1:  # "has a value" is an anti-join: three times faster than counting every node's values
+            yield f"SELECT DISTINCT ?this WHERE {{ {t.focus} MINUS {{ ?this {t.path} ?_count }} }}", None
+            continue
         yield (f"SELECT ?this WHERE {{ {t.focus} OPTIONAL {{ ?this {t.path} ?value }} }} "
                f"GROUP BY ?this HAVING (COUNT(DISTINCT ?value) < {int(low)})"), None
 
 
 def _max_count(cx: _Compiler, shape: Node, t: _Target) -> Iterator[tuple[str, URIRef | None]]:
     for high in cx.g.objects(shape, SH.maxCount):
-        yield f"SELECT ?this WHERE {{ {t.values} }} GROUP BY ?this HAVING (COUNT(DISTINCT ?value) > {int(high)})", None
+        yield t.violators("?this", f"?this {t.path} ?value .",
+                          f"GROUP BY ?this HAVING (COUNT(DISTINCT ?value) > {int(high)})"), None
 
 
 def _has_value(cx: _Compiler, shape: Node, t: _Target) -> Iterator[tuple[str, URIRef | None]]:
@@ -652,13 +669,12 @@ class _Compiler:
                 for query, datatype in c.focus(self, shape, target):
                     yield CoreCheck(shape, c.iri, severity, messages, path_node, query, datatype)
             elif c.value is not None:
-                if target.path is None:  # the value of a node shape is the focus node itself
-                    select, where = "?this (?this AS ?value)", focus
-                else:
-                    select, where = "?this ?value", target.values
                 for test in c.value(self, shape, "?this" if target.path is None else "?value", (shape,)):
-                    yield CoreCheck(shape, c.iri, severity, messages, path_node,
-                                    f"SELECT DISTINCT {select} WHERE {{ {where} FILTER ({test}) }}")
+                    if target.path is None:  # the value of a node shape is the focus node itself
+                        query = f"SELECT DISTINCT ?this (?this AS ?value) WHERE {{ {focus} FILTER ({test}) }}"
+                    else:
+                        query = target.violators("?this ?value", f"?this {target.path} ?value . FILTER ({test})")
+                    yield CoreCheck(shape, c.iri, severity, messages, path_node, query)
             else:
                 raise Unsupported(f"sh:{c.name}")
 
