@@ -107,6 +107,31 @@ def test_tbox_mode_agrees_with_full_hermit_on_each_inconsistent_fixture():
 
 
 
+def test_the_abox_rules_find_disjoint_types_through_subclasses_and_all_disjoint_classes(tmp_path):
+    """cax-dw / cax-adc with the pairs joined first: an individual typed with a subclass of one member of
+    an AllDisjointClasses and with another member is named, once per clashing pair; one typed within a
+    single side is not."""
+    from exo_onto.io.load import load_store
+    from exo_onto.reason.reasoner import _abox_clashes
+
+    data = tmp_path / "d.ttl"
+    data.write_text("""@prefix : <http://example.org/> .
+@prefix owl: <http://www.w3.org/2002/07/owl#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+:A a owl:Class . :B a owl:Class . :C a owl:Class . :A1 a owl:Class ; rdfs:subClassOf :A .
+:A2 a owl:Class ; rdfs:subClassOf :A1 . :D a owl:Class ; owl:disjointWith :A1 .
+[] a owl:AllDisjointClasses ; owl:members ( :A :B :C ) .
+:x a :A2 , :B .
+:y a :A1 , :A2 .
+:z a :C , :D , :A .
+""", encoding="utf-8")
+    found = sorted(_abox_clashes(load_store(data), []))
+    assert [e.split(" (OWL")[0] for e in found] == [
+        "http://example.org/x is an instance of the disjoint classes http://example.org/A and http://example.org/B",
+        "http://example.org/z is an instance of the disjoint classes http://example.org/A and http://example.org/C",
+    ]
+
+
 def test_the_tbox_holds_class_and_property_axioms_never_instance_data(tmp_path):
     """Untyped instance triples used to count as TBox, so HermiT got all of them (636 s on 2 M triples).
     The TBox is classes, properties, their axioms and the class expressions they reach."""

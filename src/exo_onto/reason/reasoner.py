@@ -211,14 +211,18 @@ def tbox_graph(loaded) -> Graph:
     return tbox
 
 
-#: cax-dw / cax-adc: an individual in two disjoint classes, its types closed under the hierarchy.
+#: cax-dw / cax-adc: an individual in two disjoint classes, its types closed under the hierarchy. The
+#: disjoint pairs come first, then each pair's instances on one side, then their types: ordered so, not
+#: joining every instance of one side with every instance of the other (x223: 22.5 s, now 2.7 s).
 _DISJOINT = _RL_PREFIXES + """SELECT DISTINCT ?x ?c ?d WHERE {
-    { ?c owl:disjointWith ?d } UNION { ?d owl:disjointWith ?c }
-    UNION { ?axiom a owl:AllDisjointClasses ; owl:members ?list .
-            ?list rdf:rest*/rdf:first ?c . ?list rdf:rest*/rdf:first ?d . FILTER (?c != ?d) }
+    { SELECT DISTINCT ?c ?d WHERE {
+        { ?c owl:disjointWith ?d } UNION { ?d owl:disjointWith ?c }
+        UNION { ?axiom a owl:AllDisjointClasses ; owl:members ?list .
+                ?list rdf:rest*/rdf:first ?c . ?list rdf:rest*/rdf:first ?d . FILTER (?c != ?d) }
+        FILTER (STR(?c) < STR(?d))
+    } }
     ?t1 rdfs:subClassOf* ?c . ?x a ?t1 .
-    ?t2 rdfs:subClassOf* ?d . ?x a ?t2 .
-    FILTER (STR(?c) < STR(?d))
+    ?x a ?t2 . ?t2 rdfs:subClassOf* ?d .
 } ORDER BY ?x ?c ?d"""
 #: Two different values of a functional datatype property (OWL 2 RL prp-fp on data values).
 _FUNCTIONAL = _RL_PREFIXES + """SELECT DISTINCT ?x ?p WHERE {
@@ -237,10 +241,13 @@ def _abox_clashes(loaded, superclasses: list[tuple[str, str]]) -> list[str]:
         store.remove_graph(graph)
     store.bulk_extend(ox.Quad(ox.NamedNode(c), ox.NamedNode(str(RDFS.subClassOf)), ox.NamedNode(d), graph)
                       for c, d in superclasses)
-    store.update(_RL_PREFIXES + f"""INSERT {{ GRAPH <{REASONED}> {{ ?x a ?t }} }} WHERE {{
+    # Distinct (node, type) pairs first: Oxigraph holds an update's solutions in memory, and a node is
+    # typed once per triple it has otherwise.
+    store.update(_RL_PREFIXES + f"""INSERT {{ GRAPH <{REASONED}> {{ ?x a ?t }} }}
+    WHERE {{ SELECT DISTINCT ?x ?t WHERE {{
         {{ ?x ?p ?y . ?p rdfs:domain ?t . FILTER (isIRI(?t)) }}
         UNION {{ ?y ?p ?x . ?p rdfs:range ?t . FILTER (isIRI(?t) && !isLiteral(?x)) }}
-    }}""")
+    }} }}""")
     view = [ox.DefaultGraph(), graph]
     clashes = [f"{r['x'].value} is an instance of the disjoint classes {r['c'].value} and {r['d'].value} "
                "(OWL 2 RL rule cax-dw)" for r in store.query(_DISJOINT, default_graph=view)]
