@@ -41,7 +41,7 @@ from exo_onto.io.sparql import (
     strip_comments,
     with_values,
 )
-from exo_onto.io.workers import in_order
+from exo_onto.io.workers import in_order, workers_for
 from exo_onto.paths import ontology_files, queries_dir
 from exo_onto.query.embedded import (
     DEFAULT_MAX_BYTES,
@@ -263,7 +263,7 @@ def run_embedded_all(queries: Iterable[StoredQuery], store: ox.Store) -> Iterato
         except QueryError as exc:
             return q, exc
 
-    return in_order([lambda q=q: job(q) for q in queries])
+    return in_order([lambda q=q: job(q) for q in queries], workers_for(store))
 
 
 def run_rdflib(query: StoredQuery, graph: Graph, bindings: Mapping[str, Node] | None = None) -> QueryResult:

@@ -27,7 +27,7 @@ from rdflib import Graph, Literal, Node, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 
 from exo_onto.io.load import LoadedStore
-from exo_onto.io.workers import in_order
+from exo_onto.io.workers import in_order, workers_for
 from exo_onto.shacl.compile import Compiled, CoreCheck, SparqlCheck
 from exo_onto.shacl.prebinding import prebind_blank, substitute
 from exo_onto.shacl.report import ValidationResult, make_result, node_name
@@ -272,7 +272,7 @@ def run_compiled(loaded: LoadedStore, compiled: Compiled, shapes: Graph,
     jobs: list[Callable[[], list]] = [*(lambda c=c: list(_run_core(loaded, c, union, targets)) for c in compiled.core),
                                       *(lambda c=c: list(_run_sparql(loaded, c, union, focus_cache, targets))
                                         for c in compiled.sparql)]
-    raws = chain.from_iterable(in_order(jobs))  # several checks at once, results in the checks' order
+    raws = chain.from_iterable(in_order(jobs, workers_for(loaded.store)))  # results in the checks' order
     for r in raws:
         messages = [_message(m, names) for m, names in r.messages]
         # Values are shown as the data wrote them ("1.0e0", not rdflib's "1.0"): a report names what is there.
