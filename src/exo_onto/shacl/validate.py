@@ -87,12 +87,30 @@ def _parse(path: Path) -> Graph:
 def load_shapes(directory: Path | None = None) -> Graph:
     """Every ``*.ttl`` in ``shapes/`` as one shapes graph (raises :class:`TurtleError` on a broken file)."""
     graph = bind_prefixes(Graph())
+    for path in _shape_files(directory):
+        graph += _parse(path)
+    return graph
+
+
+def _shape_files(directory: Path | None = None) -> list[Path]:
     files = sorted(Path(directory or shapes_dir()).glob("*.ttl"))
     if not files:
         raise ValidationError(f"no shapes (*.ttl) in {directory or shapes_dir()}")
-    for path in files:
-        graph += _parse(path)
-    return graph
+    return files
+
+
+@lru_cache(maxsize=4)
+def _project_compiled(versions: tuple[tuple[str, int], ...], entailment: str) -> tuple[Graph, Compiled]:
+    shapes = load_shapes()
+    return shapes, _compile(shapes, entailment)
+
+
+def _project_shapes(entailment: str) -> tuple[Graph, Compiled]:
+    """The project's shapes and their checks, once per version of the shape files: merging the files and
+    keying the compiled checks by content took 25 ms of each validation (a test validates hundreds).
+    The graph is this module's own, read and never changed; :func:`load_shapes` gives callers a copy."""
+    versions = tuple((str(p.resolve()), p.stat().st_mtime_ns) for p in _shape_files())
+    return _project_compiled(versions, entailment)
 
 
 #: What the data is read with: ``rdfs`` (the project's choice, see the module docstring) or ``none`` (plain SHACL).
@@ -201,9 +219,11 @@ def validate_store(loaded: LoadedStore, shapes: Graph | None = None, entailment:
     :class:`ValidationError` when the shapes cannot run.
     """
     _check_entailment(entailment)
-    shapes = shapes if shapes is not None else load_shapes()
     try:
-        compiled = _compile(shapes, entailment)  # refuses what exo-onto does not run ($shapesGraph)
+        if shapes is None:
+            shapes, compiled = _project_shapes(entailment)
+        else:
+            compiled = _compile(shapes, entailment)  # refuses what exo-onto does not run ($shapesGraph)
         if entailment == "rdfs":
             add_rdfs_closure(loaded.store)
         results = run_compiled(loaded, compiled, shapes, entailment)
@@ -227,10 +247,9 @@ def validate_graph(data: Graph, ontology: Graph | None = None, shapes: Graph | N
     Neither graph is changed; raises :class:`ValidationError` when the shapes cannot run.
     """
     _check_entailment(entailment)
-    shapes = shapes if shapes is not None else load_shapes()
     merged = data + ontology if ontology is not None else data
     if not fast:
-        return _pyshacl(merged, shapes, entailment)
+        return _pyshacl(merged, shapes if shapes is not None else load_shapes(), entailment)
     return validate_store(store_from_graph(merged), shapes, entailment)
 
 
