@@ -190,9 +190,8 @@ class LoadedStore:
         triple. Two kinds of line go through the per-triple parser as well: lines with a typed literal
         (``"…"^^<…>``), so that those literals are kept as written, and lines with a blank node, whose
         labels must resolve in one parse. The file is read once, in chunks (:class:`_Split`), never held whole
-        in memory. False (and
-        nothing loaded) when the careful path must run: a store already holding data, a byte-order mark,
-        a syntax error anywhere (the careful path then names the file's line)."""
+        in memory. False (and nothing loaded) when the careful path must run: a store already holding data,
+        a byte-order mark, a syntax error anywhere (the careful path then names the file's line)."""
         if len(self.store) or _has_bom(path):
             return False
         written: dict = {}
