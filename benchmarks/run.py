@@ -359,6 +359,30 @@ def _verdict(ok: bool) -> str:
     return "holds" if ok else "MISSES"
 
 
+#: Issue 16: the test suite within 5 minutes of CPU on this machine.
+SUITE_CPU_SECONDS = 300.0
+
+
+def measure_suite(command: list[str] | None = None) -> dict:
+    """One run of the test suite as CI runs it (pytest): CPU seconds, user + system, of pytest and every process
+    it waited for (servers, CLI runs, HermiT), the wall seconds, and pytest's last line."""
+    root = Path(__file__).resolve().parents[1]
+    command = command or [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(root / "tests")]
+    before, start = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
+    done = subprocess.run(command, cwd=root, capture_output=True, text=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    last = (done.stdout.strip().splitlines() or [""])[-1].strip("= ")
+    return {"cpu": cpu, "s": time.perf_counter() - start, "ok": done.returncode == 0, "summary": last}
+
+
+def suite_target(suite: dict) -> str:
+    ok = suite["ok"] and suite["cpu"] <= SUITE_CPU_SECONDS
+    why = "" if suite["ok"] else " (the suite failed)"
+    return (f"* (g) the test suite within {SUITE_CPU_SECONDS / 60:g} min of CPU — {_verdict(ok)}{why}: "
+            f"{suite['cpu'] / 60:.1f} min of CPU, {suite['s'] / 60:.1f} min wall ({suite['summary']}).")
+
+
 def targets(rows: list[dict], args: argparse.Namespace) -> list[str]:
     """The issue's three targets, judged on this run's measurements."""
     lines = []
@@ -460,10 +484,11 @@ def scale_targets(rows: list[dict], untyped: list[dict]) -> list[str]:
 def command(args: argparse.Namespace) -> str:
     return (f".venv/bin/python benchmarks/run.py --sizes {args.sizes} --max-size {args.max_size} "
             f"--naive-max-size {args.naive_max_size} --naive-pipeline-max-size {args.naive_pipeline_max_size} "
-            f"--timeout {args.timeout:g} --untyped-max {args.untyped_max}")
+            f"--timeout {args.timeout:g} --untyped-max {args.untyped_max}" + (" --suite" if args.suite else ""))
 
 
-def report(rows: list[dict], args: argparse.Namespace, untyped: list[dict] | None = None) -> str:
+def report(rows: list[dict], args: argparse.Namespace, untyped: list[dict] | None = None,
+           suite: dict | None = None) -> str:
     t = f"{args.timeout:g}"
     untyped = untyped or []
     lines = [
@@ -476,6 +501,7 @@ def report(rows: list[dict], args: argparse.Namespace, untyped: list[dict] | Non
         "",
         *targets(rows, args),
         *scale_targets(rows, untyped),
+        *([suite_target(suite)] if suite is not None else []),
         "",
         "## Measurements",
         "",
@@ -566,6 +592,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "results.md")
     parser.add_argument("--untyped-max", type=int, default=max(UNTYPED),
                         help="largest untyped input for `check` (default 2000000; 0 skips them)")
+    parser.add_argument("--suite", action="store_true",
+                        help="also time the test suite (pytest, about 7 minutes) against the 5-minute CPU target")
     parser.add_argument("--child", nargs=3, metavar=("STEP", "ENGINE", "FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -585,11 +613,14 @@ def main(argv: list[str] | None = None) -> int:
         text = report(rows, args)
         args.out.write_text(text, encoding="utf-8")  # after every size, so a long run leaves partial results
     untyped = run_untyped(args)
+    suite = measure_suite() if args.suite else None
     if rows:
-        text = report(rows, args, untyped)
+        text = report(rows, args, untyped, suite)
         args.out.write_text(text, encoding="utf-8")
+        print(f"written to {args.out}", file=sys.stderr)
+    elif suite is not None:
+        text = suite_target(suite)  # the suite alone (--max-size 0 --untyped-max 0 --suite): nothing to write
     print(text)
-    print(f"written to {args.out}", file=sys.stderr)
     return 0
 
 

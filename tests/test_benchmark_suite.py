@@ -1,0 +1,33 @@
+"""The benchmark's test-suite target (issue 16: the suite within 5 minutes of CPU), on stand-in suites."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def _run_module():
+    sys.path.insert(0, str(BENCH))  # run.py imports its neighbour generate.py
+    try:
+        spec = importlib.util.spec_from_file_location("bench_run", BENCH / "run.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+    finally:
+        sys.path.remove(str(BENCH))
+
+
+def test_the_suite_is_timed_by_the_cpu_of_its_processes_and_judged():
+    run = _run_module()
+    busy = ("import time\nend = time.process_time() + 0.3\nwhile time.process_time() < end: pass\n"
+            "print('3 passed in 0.3s')")
+    suite = run.measure_suite([sys.executable, "-c", busy])
+    assert suite["ok"] and suite["summary"] == "3 passed in 0.3s"
+    assert 0.3 <= suite["cpu"] < 5  # the child's CPU, not this process's
+    assert "holds" in run.suite_target(suite)
+    assert "MISSES" in run.suite_target({**suite, "cpu": run.SUITE_CPU_SECONDS + 1})
+    failed = run.measure_suite([sys.executable, "-c", "print('1 failed'); raise SystemExit(1)"])
+    assert "MISSES (the suite failed)" in run.suite_target(failed)
