@@ -243,6 +243,26 @@ def test_ctrl_c_stops_an_embedded_query_within_two_seconds(cartesian):
     assert processes_mentioning(str(cartesian)) == []
 
 
+def test_a_killed_query_command_leaves_no_worker_behind(cartesian):
+    """`kill -9` of `exo-onto query` (or a Ctrl-C that its shell told it to ignore, as a background job's is)
+    left the forked worker running the query with no one to stop it: a benchmark run found one at 100 %
+    CPU nine minutes on. The worker now dies with its parent."""
+    proc = subprocess.Popen([exo_onto_exe(), "query", str(cartesian), "--timeout", "600"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not children_of(proc.pid) and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+        assert children_of(proc.pid), "the query's worker never started"
+    finally:
+        proc.kill()
+        proc.wait(30)
+    deadline = time.monotonic() + 5
+    while processes_mentioning(str(cartesian)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert processes_mentioning(str(cartesian)) == []
+
+
 def test_ctrl_c_stops_a_remote_query_within_two_seconds(hostile):
     ARRIVED.clear()
     proc = subprocess.Popen([exo_onto_exe(), "query", "comparisons", "--endpoint", f"{hostile}/hang",

@@ -16,7 +16,6 @@ so even ``kill -9`` leaves no server behind).
 from __future__ import annotations
 
 import collections
-import ctypes
 import errno
 import http.client
 import http.server
@@ -25,7 +24,6 @@ import os
 import re
 import select
 import shutil
-import signal
 import socket
 import ssl
 import subprocess
@@ -45,6 +43,7 @@ try:
 except ImportError:  # Windows has no fcntl: kept locations are then not locked
     fcntl = None  # type: ignore[assignment]
 
+from exo_onto.io.children import die_with_parent
 from exo_onto.query.stored import QueryError
 
 #: Default server-side limit for one SPARQL query, in seconds.
@@ -53,7 +52,6 @@ DEFAULT_QUERY_TIMEOUT = 60
 MAX_QUERY_TIMEOUT = 86_400
 #: At most this much of an error answer is read, for its one-line detail.
 _DETAIL_BYTES = 64 * 1024
-_PR_SET_PDEATHSIG = 1
 
 
 class ServerError(QueryError):
@@ -141,17 +139,11 @@ def _die_with_parent() -> Callable[[], None] | None:
     """
     if not sys.platform.startswith("linux"):
         return None
-    try:
-        prctl = ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
     parent = os.getpid()
 
     def preexec() -> None:
         os.setpgid(0, 0)
-        prctl(_PR_SET_PDEATHSIG, ctypes.c_ulong(signal.SIGKILL), 0, 0, 0)
-        if os.getppid() != parent:  # the parent died before prctl took effect
-            os._exit(1)
+        die_with_parent(parent)
 
     return preexec
 

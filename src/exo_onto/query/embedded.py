@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import pyoxigraph
 from rdflib import Graph
 
+from exo_onto.io.children import die_with_parent
 from exo_onto.io.sparql import AnswerTooLarge, QueryError, QueryTimeout
 
 #: Default cap on the size of one answer (serialized bytes), embedded or remote.
@@ -123,6 +124,7 @@ def _serialize(raw: object, out) -> None:
 def _in_child(store: pyoxigraph.Store, text: str, deadline: Deadline, max_bytes: int | None, where: str,
               timeout: float | None) -> tuple[str, bytes]:
     read_fd, write_fd = os.pipe()
+    parent = os.getpid()
     with warnings.catch_warnings():
         # Python 3.12+ warns about fork in a threaded process; the child only runs Oxigraph and os.write.
         warnings.simplefilter("ignore", DeprecationWarning)
@@ -131,6 +133,7 @@ def _in_child(store: pyoxigraph.Store, text: str, deadline: Deadline, max_bytes:
         status = 0
         try:
             os.close(read_fd)
+            die_with_parent(parent)  # a parent killed (kill -9) must not leave the query running
             try:
                 signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C on the terminal ends it at once
             except ValueError:
