@@ -369,7 +369,10 @@ def measure_suite(command: list[str] | None = None) -> dict:
     root = Path(__file__).resolve().parents[1]
     command = command or [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(root / "tests")]
     before, start = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
-    done = subprocess.run(command, cwd=root, capture_output=True, text=True)
+    # Ctrl-C as in a terminal: a benchmark started in the background ignores SIGINT, and the suite's
+    # Ctrl-C tests would inherit that.
+    done = subprocess.run(command, cwd=root, capture_output=True, text=True,
+                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
     last = (done.stdout.strip().splitlines() or [""])[-1].strip("= ")

@@ -31,3 +31,16 @@ def test_the_suite_is_timed_by_the_cpu_of_its_processes_and_judged():
     assert "MISSES" in run.suite_target({**suite, "cpu": run.SUITE_CPU_SECONDS + 1})
     failed = run.measure_suite([sys.executable, "-c", "print('1 failed'); raise SystemExit(1)"])
     assert "MISSES (the suite failed)" in run.suite_target(failed)
+
+
+def test_the_suite_gets_ctrl_c_as_in_a_terminal_even_from_a_background_benchmark():
+    """A benchmark started with `&` ignores SIGINT; the suite it times must not (its Ctrl-C tests failed)."""
+    import signal
+
+    run = _run_module()
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        suite = run.measure_suite([sys.executable, "-c", "import signal; print(signal.getsignal(signal.SIGINT))"])
+    finally:
+        signal.signal(signal.SIGINT, before)
+    assert suite["summary"] == "<built-in function default_int_handler>"
