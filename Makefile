@@ -9,8 +9,11 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
+# The editable install leaves src/ uncompiled, and where PYTHONDONTWRITEBYTECODE is set (this project's CI
+# machines) every command would compile the package again: compile it once here.
 install: $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m compileall -q src
 
 system-deps:
 	bash scripts/ensure-system-deps.sh

@@ -16,10 +16,13 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from curies import Converter, Record
 from rdflib import Graph, Namespace
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
+
+if TYPE_CHECKING:
+    from curies import Converter, Record
 
 BASE = "https://w3id.org/exo-onto/"
 MSCEXO = Namespace(BASE)
@@ -91,6 +94,8 @@ def _curie_records() -> list[Record]:
     synonyms, so a CURIE typed either way is read; only the prefix map's casing is written. EFO's own
     IDs (``EFO_0004905``) are OBO-style, so ``EFO:0004905`` is both read and written.
     """
+    from curies import Record
+
     synonyms = {"hgnc": ["HGNC"], "ncbigene": ["NCBIGene"]}
     records = [Record(prefix=p, uri_prefix=ns, prefix_synonyms=synonyms.get(p, [])) for p, ns in PREFIXES.items()]
     records += [Record(prefix=p, uri_prefix=f"{OBO}{p}_") for p in OBO_PREFIXES]
@@ -98,8 +103,16 @@ def _curie_records() -> list[Record]:
     return records
 
 
-#: The one IRI <-> CURIE converter of query answers, QC and validation reports (longest namespace wins).
-CURIE_CONVERTER = Converter(_curie_records())
+@lru_cache(maxsize=1)
+def curie_converter() -> Converter:
+    """The one IRI <-> CURIE converter of query answers, QC and validation reports (longest namespace wins).
+    Built on first use: curies (with pydantic) takes 60 ms to import, which a command that prints no CURIE
+    should not pay."""
+    from curies import Converter
+
+    return Converter(_curie_records())
+
+
 #: A CURIE's local part that prints and reads back unchanged (no path, fragment, query or space).
 _LOCAL = re.compile(r"[^\s/#?<>\"{}|^`\\]+")
 
@@ -116,7 +129,7 @@ def to_curie(iri: str) -> str | None:
 @lru_cache(maxsize=1 << 14)
 def _to_curie(iri: str) -> str | None:
     """Remembered: a report names the same shapes, paths and datatypes in every result (x223: 176,532 calls)."""
-    short = CURIE_CONVERTER.compress(iri)
+    short = curie_converter().compress(iri)
     if short is None:
         return None
     local = short.split(":", 1)[1]
@@ -130,12 +143,12 @@ def curie_or_iri(iri: str) -> str:
 
 def expand_curie(text: str) -> str | None:
     """The IRI of a CURIE in either casing (``HGNC:7159`` or ``hgnc:7159``, ``CL:0002540``); None if unknown."""
-    return CURIE_CONVERTER.expand(text.strip())
+    return curie_converter().expand(text.strip())
 
 
 def curie_prefixes() -> dict[str, str]:
     """Prefix -> namespace as the converter writes them: bind these to print Turtle in the same CURIEs."""
-    return {r.prefix: r.uri_prefix for r in CURIE_CONVERTER.records}
+    return {r.prefix: r.uri_prefix for r in curie_converter().records}
 
 
 def bind_curie_prefixes(graph: Graph) -> Graph:
@@ -154,7 +167,7 @@ def curie(iri: str) -> str:
 def curie_prefix_iri(prefix: str) -> str:
     """The namespace a CURIE prefix expands to, in either casing (``hgnc`` or ``HGNC``); an unknown prefix
     is taken for an OBO ontology (``CL`` → ``http://purl.obolibrary.org/obo/CL_``)."""
-    for record in CURIE_CONVERTER.records:
+    for record in curie_converter().records:
         if prefix == record.prefix or prefix in record.prefix_synonyms:
             return record.uri_prefix
     return f"{OBO}{prefix}_"
