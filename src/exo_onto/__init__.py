@@ -24,13 +24,15 @@ __all__ = [
     "validate_graph",
 ]
 
-#: Every name is imported on first use: a command, or a module of the package (``exo_onto.io.write``),
-#: should not pay for rdflib, pyshacl and curies when it does not use them (a CLI run that refuses its
-#: arguments took 0.3 s of CPU, most of it importing what this file named).
+# ``reason`` is imported now: it is also the name of the subpackage ``exo_onto.reason``, which would take
+# its place here once anything imported it.
+from exo_onto.reason.reasoner import ReasonerReport, reason  # noqa: E402
+
+#: The other names are imported on first use: a command should not pay for pyshacl and curies when it
+#: does not use them (every CLI run took 0.3 s of CPU before doing anything, most of it importing these).
 _LAZY = {
     "TurtleError": "exo_onto.io.load", "load_graph": "exo_onto.io.load", "parse_turtle": "exo_onto.io.load",
     "CheckReport": "exo_onto.pipeline.check", "run_check": "exo_onto.pipeline.check",
-    "ReasonerReport": "exo_onto.reason.reasoner", "reason": "exo_onto.reason.reasoner",
     "MSCEXO": "exo_onto.terms.namespaces", "PREFIXES": "exo_onto.terms.namespaces",
     "bind_prefixes": "exo_onto.terms.namespaces",
     "validate_files": "exo_onto.shacl.validate", "validate_graph": "exo_onto.shacl.validate",
