@@ -123,14 +123,34 @@ def browser():
         b.close()
 
 
+#: The finding the earlier version (:func:`earlier_version`) says the opposite direction of.
+FLIPPED_FINDING = "https://w3id.org/exo-onto/finding-1.2-07"
+
+
 @pytest.fixture(scope="session")
-def release_build(tmp_path_factory):
-    """One release build (the library's ``build``) for every test that reads a release: (folder, report).
-    Tests only read it; the CLI build and builds into a user's folder have their own tests."""
+def earlier_version(tmp_path_factory) -> Path:
+    """An earlier version of the graph, as a curator's file: the project's, with finding-1.2-07's direction
+    flipped. Every release the tests build compares with it, so each carries a CHANGES.md."""
+    from rdflib import URIRef
+
+    g = load_graph()
+    finding, direction = URIRef(FLIPPED_FINDING), URIRef("https://w3id.org/exo-onto/direction")
+    [was] = g.objects(finding, direction)
+    g.set((finding, direction, URIRef("https://w3id.org/exo-onto/" +
+                                      ("Decreased" if str(was).endswith("Increased") else "Increased"))))
+    path = tmp_path_factory.mktemp("earlier") / "earlier.ttl"
+    path.write_text(g.serialize(format="turtle"), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def release_build(tmp_path_factory, earlier_version):
+    """One release build (the library's ``build``, with ``previous``) for every test that reads a release:
+    (folder, report). Tests only read it; the CLI build and builds into a user's folder have their own tests."""
     from exo_onto.publish.release import build
 
     out = tmp_path_factory.mktemp("release") / "release"
-    return out, build(out)
+    return out, build(out, previous=earlier_version)
 
 
 @pytest.fixture(scope="session")
