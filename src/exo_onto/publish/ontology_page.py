@@ -226,8 +226,12 @@ def docs_graph(tbox: Graph, lang: str) -> Graph:
         return (0 if s in ontologies else 2, 0, "", str(s))
 
     result = Graph(bind_namespaces="core")
+    # Only the namespaces some node is in: pyLODE lists no other, and it tries every bound namespace
+    # on every node of every triple (rdflib's defaults, brick: to wgs:, doubled its time).
+    nodes = {str(n) for t in out for n in t}  # as pyLODE reads them: a literal's text counts too
     for prefix, ns in sorted(tbox.namespace_manager.namespaces()):
-        result.bind(prefix, ns, override=True, replace=True)
+        if any(n.startswith(ns) for n in nodes):
+            result.bind(prefix, ns, override=True, replace=True)
     for t in sorted(set(out), key=lambda t: (subject_key(t[0]), str(t[1]), _object_key(t[2]))):
         result.add(t)
     return result
