@@ -85,6 +85,10 @@ def refused(r: Result, *words: str, code: int = 2) -> str:
     return lines[0]
 
 
+#: A hash seed other than this process's: the commands' output must not depend on it.
+OTHER_SEED = "1" if os.environ.get("PYTHONHASHSEED") != "1" else "2"
+
+
 def copy_project(dest: Path) -> Path:
     """A checkout of the project to run against: its sources, a .git and an uncommitted note."""
     dest.mkdir(parents=True)
@@ -410,7 +414,7 @@ def test_disk_full_under_the_reasoner_is_one_line(tmp_path):
 def released(tmp_path_factory):
     """``exo-onto docs`` then ``exo-onto build`` with their defaults in a checkout: release/docs inside release/."""
     project = copy_project(tmp_path_factory.mktemp("released") / "checkout")
-    docs = run("docs", cwd=project, home=project)
+    docs = run("docs", cwd=project, home=project, env={"PYTHONHASHSEED": OTHER_SEED})
     assert docs.code == 0, docs.err
     docs_files = snapshot(project / "release" / "docs")
     built = run("build", cwd=project, home=project)
@@ -427,6 +431,17 @@ def test_the_release_is_marked_and_keeps_the_docs_inside_it(released):
     assert snapshot(release / "docs") == docs_files  # as `cargo build` keeps target/doc
     assert sorted(p.name for p in project.iterdir()) == [".git", "notes.md", "ontology", "pyproject.toml",
                                                          "queries", "release", "shapes"]
+
+
+def test_the_command_writes_the_docs_the_library_writes(released, docs):
+    """`exo-onto docs` in a copy of the checkout, in a process with another hash seed, writes the bytes the
+    library's build_docs writes in this one: the pages depend on the sources alone."""
+    _, docs_files, _ = released
+    library = snapshot(docs)
+    assert {"ontology.en.html", "ontology.zh.html", "findings.html", "mechanism.en.svg", "mechanism.zh.svg",
+            "mechanism.en.png", "mechanism.zh.png", MARKER} <= set(library)
+    assert sorted(docs_files) == sorted(library)
+    assert [n for n in library if docs_files[n] != library[n]] == []
 
 
 def test_docs_again_replaces_only_the_docs(released):
