@@ -3,6 +3,8 @@
 from functools import cache
 from pathlib import Path
 
+from rdflib import Graph
+
 from exo_onto import load_graph, reason
 from exo_onto.io.load import parse_turtle
 from exo_onto.terms.namespaces import BASE
@@ -55,9 +57,29 @@ def test_icrs_size_classes_classify_lesions():
 
 
 def test_inconsistency_is_detected_and_explained():
+    """HermiT says only "inconsistent"; the ABox rules name the individual and the two disjoint classes."""
     report = full_hermit("inconsistent.ttl")
     assert not report.consistent and not report.ok
-    assert any("test-cell-both" in e for e in report.errors)
+    assert report.errors == [f"OWL 2 RL explanation: {M}test-cell-both is an instance of the disjoint classes "
+                             f"{GO}CL_0000134 and {GO}CL_0000138 (OWL 2 RL rule cax-dw)"]
+
+
+def test_two_values_of_a_functional_property_are_explained():
+    """owlrl gave no reason for this one; the ABox rules name the individual and the property."""
+    report = full_hermit("functional-two-values.ttl")
+    assert not report.consistent
+    assert report.errors == [f"OWL 2 RL explanation: {M}test-lesion-twice has two different values of the "
+                             f"functional property {M}lesionDiameterMm (OWL 2 RL rule prp-fp)"]
+
+
+def test_an_inconsistency_the_abox_rules_miss_is_explained_by_owlrl():
+    """An individual of owl:Nothing: no disjoint pair and no functional property, so owlrl's closure explains it."""
+    g = Graph().parse(format="turtle", data="""@prefix owl: <http://www.w3.org/2002/07/owl#> .
+        <http://example.org/o> a owl:Ontology . <http://example.org/x> a owl:NamedIndividual , owl:Nothing .""")
+    report = reason(g)
+    assert report.reasoner == "HermiT" and not report.consistent
+    assert len(report.errors) == 1 and report.errors[0].startswith("OWL 2 RL explanation: ")
+    assert "http://example.org/x" in report.errors[0] and "(OWL 2 RL rule" not in report.errors[0]
 
 
 def test_unsatisfiable_class_is_reported():

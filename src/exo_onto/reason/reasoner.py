@@ -57,7 +57,7 @@ def reason(graph: Graph, java: str | None = None, use_hermit: bool = True) -> Re
         report = _hermit(graph, java)
         if not report.consistent and not report.errors:
             # HermiT gives no explanation; OWL 2 RL usually names the clashing axiom and node.
-            report.errors = [f"OWL 2 RL explanation: {m}" for m in _owlrl(graph).errors]
+            report.errors = [f"OWL 2 RL explanation: {m}" for m in _explanation(graph)]
         return report
     note = "Java not found: ran an OWL 2 RL check (owlrl) instead of HermiT" if use_hermit else ""
     report = _owlrl(graph)
@@ -145,6 +145,15 @@ def _ill_typed(graph: Graph) -> list[str]:
     return sorted(f"{s.n3()} {p.n3()} {o.n3()}: not a valid {o.datatype} (an ill-typed literal makes the "
                   "ontology inconsistent)"
                   for s, p, o in graph if isinstance(o, Literal) and getattr(o, "ill_typed", None) is True)
+
+
+def _explanation(graph: Graph) -> list[str]:
+    """Why ``graph`` is inconsistent: the ABox rules on Oxigraph first (an individual in disjoint classes, two
+    values of a functional property: 0.1 s on the project), owlrl's whole closure when they find nothing
+    (4.5 s on the project; it knows every OWL 2 RL rule)."""
+    from exo_onto.io.load import store_from_graph
+
+    return _abox_clashes(store_from_graph(graph), []) or _owlrl(graph).errors
 
 
 def _owlrl(graph: Graph) -> ReasonerReport:
