@@ -11,6 +11,7 @@ from collections.abc import Callable
 from rdflib import Graph
 
 from exo_onto.io.load import load_graph, load_ontology, parse_turtle
+from exo_onto.io.serialize import canonical
 from exo_onto.io.write import DEFAULT_WAIT, PathArg, claim_output
 from exo_onto.paths import shapes_dir
 from exo_onto.publish.findings_page import render as render_findings
@@ -63,7 +64,7 @@ def _index(pages: list[tuple[str, str]], title: str = "exo-onto documentation ·
 def docs_files(graph: Graph | None = None, tbox: Graph | None = None) -> dict[str, bytes]:
     """Every documentation file with its bytes (``graph``: the whole graph; ``tbox``: the ontology)."""
     graph = graph if graph is not None else load_graph()
-    tbox = tbox if tbox is not None else tbox_graph()
+    tbox = canonical(tbox if tbox is not None else tbox_graph())  # blank nodes labelled once for both pages
     files = {"findings.html": render_findings(graph).encode("utf-8")}
     for lang in LANGUAGES:
         dot = to_dot(graph, lang)

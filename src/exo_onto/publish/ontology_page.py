@@ -26,9 +26,9 @@ from collections.abc import Iterable
 from html import escape
 
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
-from rdflib.compare import to_canonical_graph
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SDO, SKOS
 
+from exo_onto.io.serialize import canonical
 from exo_onto.terms.namespaces import BASE, DEFINITION, MSCEXO, OBO, OBOINOWL, curie
 
 #: Predicates that exist only in the graph handed to pyLODE (never in a release file).
@@ -185,7 +185,7 @@ def docs_graph(tbox: Graph, lang: str) -> Graph:
         raise ValueError(f"lang must be one of {', '.join(LANGUAGES)}, not {lang!r}")
     other = _other(lang)
     g = Graph()
-    for t in to_canonical_graph(tbox):
+    for t in canonical(tbox):  # labelled once when both languages are made from one canonical graph
         g.add(t)
     terms = documented(g)
     ontologies = set(g.subjects(RDF.type, OWL.Ontology))
