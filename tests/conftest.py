@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,6 +64,49 @@ class Result:
     code: int
     out: str
     err: str
+    seconds: float = 0.0
+
+
+#: A hash seed other than this process's: the commands' output must not depend on it.
+OTHER_SEED = "1" if os.environ.get("PYTHONHASHSEED") != "1" else "2"
+
+
+def run(*args: str, cwd: Path, home: Path, env: dict[str, str] | None = None, timeout: float = 600,
+        **kwargs) -> Result:
+    """``exo-onto ARGS`` in ``cwd`` with the project at ``home``, as a user runs it."""
+    full_env = {**os.environ, "EXO_ONTO_HOME": str(home), **(env or {})}
+    start = time.monotonic()
+    p = subprocess.run([exo_onto_exe(), *args], capture_output=True, text=True, env=full_env, cwd=cwd,
+                       timeout=timeout, **kwargs)
+    return Result(p.returncode, p.stdout, p.stderr, time.monotonic() - start)
+
+
+def snapshot(root: Path) -> dict[str, object]:
+    """Every entry under ``root``: bytes of files, targets of links, and the folders (hidden ones too)."""
+    out: dict[str, object] = {}
+    for top, dirs, files in os.walk(root):
+        for name in dirs + files:
+            p = Path(top) / name
+            rel = p.relative_to(root).as_posix()
+            if p.is_symlink():
+                out[rel] = ("link", os.readlink(p))
+            elif p.is_dir():
+                out[rel] = "dir"
+            else:
+                out[rel] = p.read_bytes()
+    return out
+
+
+def copy_project(dest: Path) -> Path:
+    """A checkout of the project to run against: its sources, a .git and an uncommitted note."""
+    dest.mkdir(parents=True)
+    for name in ("ontology", "shapes", "queries"):
+        shutil.copytree(ROOT / name, dest / name)
+    shutil.copy2(ROOT / "pyproject.toml", dest / "pyproject.toml")
+    (dest / ".git").mkdir()
+    (dest / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    (dest / "notes.md").write_text("uncommitted work\n")
+    return dest
 
 
 def exo_onto_exe() -> str:
@@ -151,6 +195,22 @@ def release_build(tmp_path_factory, earlier_version):
 
     out = tmp_path_factory.mktemp("release") / "release"
     return out, build(out, previous=earlier_version)
+
+
+@pytest.fixture(scope="session")
+def released(tmp_path_factory, earlier_version):
+    """``exo-onto docs`` then ``exo-onto build --previous`` in a checkout, as a user runs them, each in a process
+    with another hash seed than this one: (checkout, the docs' files, the build's result); release/docs inside
+    release/. Shared by the tests of the commands' output (test_hostile_output) and of the release (test_build,
+    which compares it byte for byte with the library's build of :func:`release_build`)."""
+    project = copy_project(tmp_path_factory.mktemp("released") / "checkout")
+    seed = {"PYTHONHASHSEED": OTHER_SEED}
+    docs = run("docs", cwd=project, home=project, env=seed)
+    assert docs.code == 0, docs.err
+    docs_files = snapshot(project / "release" / "docs")
+    built = run("build", "--previous", str(earlier_version), cwd=project, home=project, env=seed)
+    assert built.code == 0, built.err
+    return project, docs_files, built
 
 
 @pytest.fixture(scope="session")

@@ -13,60 +13,22 @@ from __future__ import annotations
 import math
 import os
 import resource
-import shutil
 import signal
 import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from conftest import exo_onto_exe
+from conftest import Result, copy_project, exo_onto_exe, run, snapshot
 from exo_onto.io.load import TurtleError
 from exo_onto.io.write import MARKER, OutputBusy, OutputError, claim_output, never_replaced, write_folder_atomic
-from exo_onto.paths import project_root
 from exo_onto.publish.docs import build_docs
 from exo_onto.publish.release import build
 
-SOURCE = project_root()
 THESIS = bytes(range(256)) * 64  # a user's document: binary, not ours
-
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-    seconds: float
-
-
-def run(*args: str, cwd: Path, home: Path, env: dict[str, str] | None = None, timeout: float = 600,
-        **kwargs) -> Result:
-    """``exo-onto ARGS`` in ``cwd`` with the project at ``home``, as a user runs it."""
-    full_env = {**os.environ, "EXO_ONTO_HOME": str(home), **(env or {})}
-    start = time.monotonic()
-    p = subprocess.run([exo_onto_exe(), *args], capture_output=True, text=True, env=full_env, cwd=cwd,
-                       timeout=timeout, **kwargs)
-    return Result(p.returncode, p.stdout, p.stderr, time.monotonic() - start)
-
-
-def snapshot(root: Path) -> dict[str, object]:
-    """Every entry under ``root``: bytes of files, targets of links, and the folders (hidden ones too)."""
-    out: dict[str, object] = {}
-    for top, dirs, files in os.walk(root):
-        for name in dirs + files:
-            p = Path(top) / name
-            rel = p.relative_to(root).as_posix()
-            if p.is_symlink():
-                out[rel] = ("link", os.readlink(p))
-            elif p.is_dir():
-                out[rel] = "dir"
-            else:
-                out[rel] = p.read_bytes()
-    return out
 
 
 def no_traceback(r: Result) -> None:
@@ -83,22 +45,6 @@ def refused(r: Result, *words: str, code: int = 2) -> str:
     for word in words:
         assert word in lines[0], (word, lines[0])
     return lines[0]
-
-
-#: A hash seed other than this process's: the commands' output must not depend on it.
-OTHER_SEED = "1" if os.environ.get("PYTHONHASHSEED") != "1" else "2"
-
-
-def copy_project(dest: Path) -> Path:
-    """A checkout of the project to run against: its sources, a .git and an uncommitted note."""
-    dest.mkdir(parents=True)
-    for name in ("ontology", "shapes", "queries"):
-        shutil.copytree(SOURCE / name, dest / name)
-    shutil.copy2(SOURCE / "pyproject.toml", dest / "pyproject.toml")
-    (dest / ".git").mkdir()
-    (dest / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
-    (dest / "notes.md").write_text("uncommitted work\n")
-    return dest
 
 
 def marked(folder: Path, files: dict[str, bytes]) -> Path:
@@ -408,18 +354,6 @@ def test_disk_full_under_the_reasoner_is_one_line(tmp_path):
 
 
 # --- the project's own build, shared by the tests below -------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def released(tmp_path_factory):
-    """``exo-onto docs`` then ``exo-onto build`` with their defaults in a checkout: release/docs inside release/."""
-    project = copy_project(tmp_path_factory.mktemp("released") / "checkout")
-    docs = run("docs", cwd=project, home=project, env={"PYTHONHASHSEED": OTHER_SEED})
-    assert docs.code == 0, docs.err
-    docs_files = snapshot(project / "release" / "docs")
-    built = run("build", cwd=project, home=project)
-    assert built.code == 0, built.err
-    return project, docs_files, built
 
 
 def test_the_release_is_marked_and_keeps_the_docs_inside_it(released):
