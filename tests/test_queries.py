@@ -115,6 +115,43 @@ def test_a_question_about_yap_returns_the_chain_of_28(store):
             ("1", "hgnc:16262", "GO:0035988"), ("1", "hgnc:16262", "GO:0016477")} <= edges
 
 
+
+def _chain(graph: Graph, gene: URIRef) -> set[tuple[int, URIRef, URIRef]]:
+    """(hop, subject, object) of gene-chain for ``gene``, read from the graph's triples as the header defines the
+    hops: -1 findings with ``gene`` as an object, 1 with it as a subject, -2 and -3 findings whose object is the
+    subject of a finding one step below."""
+    b = "https://w3id.org/biolink/vocab/"
+    subject, obj = URIRef(b + "subject"), URIRef(b + "object")
+    findings = set(graph.subjects(RDF.type, MSCEXO.Finding))
+
+    def edges(f):
+        return {(s, o) for s in graph.objects(f, subject) for o in graph.objects(f, obj)}
+
+    def upstream(nodes):
+        return {s for f in findings for s in graph.objects(f, subject) if set(graph.objects(f, obj)) & nodes}
+
+    out = {(-1, s, o) for f in findings if (f, obj, gene) in graph for s, o in edges(f)}
+    out |= {(1, s, o) for f in findings if (f, subject, gene) in graph for s, o in edges(f)}
+    above = {gene}
+    for hop in (-2, -3):
+        above = upstream(above)
+        out |= {(hop, s, o) for f in findings for s, o in edges(f) if o in above}
+    return out
+
+
+def test_gene_chain_for_every_gene_is_the_chain_the_triples_give(store, graph):
+    """Every hgnc gene the findings name, not only the default: the hops are joined where ?gene is bound."""
+    q = load_query("gene-chain")
+    genes = sorted({o for o in graph.objects(None, URIRef("https://w3id.org/biolink/vocab/object"))
+                    if str(o).startswith("https://identifiers.org/hgnc:")})
+    assert len(genes) >= 10
+    for gene in genes:
+        result = run_embedded(q, resolve_bindings(q, {"gene": str(gene)}), store)
+        hop, s, o = (result.columns.index(c) for c in ("hop", "subject", "object"))
+        got = {(int(r[hop]), r[s], r[o]) for r in result.rows}
+        assert got == _chain(graph, gene), gene
+
+
 def label_in(graph: Graph, term: URIRef, lang: str) -> Literal | None:
     """The term's rdfs:label in ``lang``, else its English one, read from the graph's triples (not SPARQL)."""
     for wanted in (lang, "en"):
