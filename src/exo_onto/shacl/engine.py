@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
+from functools import partial
 from itertools import chain
 
 import pyoxigraph as ox
@@ -30,7 +31,18 @@ from exo_onto.io.load import LoadedStore
 from exo_onto.io.workers import in_order, workers_for
 from exo_onto.shacl.compile import Compiled, CoreCheck, SparqlCheck
 from exo_onto.shacl.prebinding import prebind_blank, substitute
-from exo_onto.shacl.report import ValidationResult, make_result, node_name
+from exo_onto.shacl.report import (
+    PendingResult,
+    ResultTerms,
+    ValidationResult,
+    first_message,
+    make_result,
+    node_name,
+    result_key,
+    severity_name,
+    shape_name,
+    shorten,
+)
 from exo_onto.terms.convert import ox_to_rdflib
 from exo_onto.terms.namespaces import MSCEXO, SH
 
@@ -259,8 +271,9 @@ class _Labels:
 
 
 def run_compiled(loaded: LoadedStore, compiled: Compiled, shapes: Graph,
-                 entailment: str = "rdfs") -> Iterator[ValidationResult]:
-    """Every result of the compiled shapes on ``loaded``, one at a time (a report need not hold them all).
+                 entailment: str = "rdfs") -> Iterator[PendingResult]:
+    """Every result of the compiled shapes on ``loaded``, one at a time (a report need not hold them all),
+    each rendered only when asked (:class:`~exo_onto.shacl.report.PendingResult`; ``render()``).
 
     With ``entailment="rdfs"`` the store must hold the RDFS closure (:func:`add_rdfs_closure`) and
     queries read the union of its graphs; with ``"none"`` they read the default graph only.
@@ -269,12 +282,26 @@ def run_compiled(loaded: LoadedStore, compiled: Compiled, shapes: Graph,
     targets = _TargetLiterals(shapes)
     label = _Labels(loaded.store)
     focus_cache: dict[str, list] = {}
+    names: dict[tuple[Node, Node, Node], tuple[str, str, str]] = {}  # one rule's names, for all its results
     jobs: list[Callable[[], list]] = [*(lambda c=c: list(_run_core(loaded, c, union, targets)) for c in compiled.core),
                                       *(lambda c=c: list(_run_sparql(loaded, c, union, focus_cache, targets))
                                         for c in compiled.sparql)]
     raws = chain.from_iterable(in_order(jobs, workers_for(loaded.store)))  # results in the checks' order
     for r in raws:
-        messages = [_message(m, names) for m, names in r.messages]
+        rule = (r.shape, r.constraint, r.severity)
+        if rule not in names:
+            names[rule] = (shape_name(r.shape), shorten(str(r.constraint)), severity_name(r.severity))
+        shape, constraint, severity = names[rule]
+        messages = [_message(m, bound) for m, bound in r.messages]
         # Values are shown as the data wrote them ("1.0e0", not rdflib's "1.0"): a report names what is there.
-        yield make_result(ox_to_rdflib(r.focus), r.path, ox_to_rdflib(r.value), messages, r.severity,
-                          r.shape, r.constraint, label(r.focus), shapes, component=r.component)
+        focus, value = ox_to_rdflib(r.focus), ox_to_rdflib(r.value)
+        terms = ResultTerms(focus, r.path, value, r.shape, r.component, r.severity)
+        yield PendingResult(
+            result_key(terms, constraint, first_message(messages)), severity, str(focus), (shape, constraint),
+            partial(_render, r, focus, value, messages, label, shapes))
+
+
+def _render(r: _Raw, focus: Node, value: Node | None, messages: list[Literal], label: _Labels,
+            shapes: Graph) -> ValidationResult:
+    return make_result(focus, r.path, value, messages, r.severity, r.shape, r.constraint, label(r.focus), shapes,
+                       component=r.component)
