@@ -109,6 +109,21 @@ def test_values_are_reported_as_written(tmp_path):
     assert report.results[0].value == '"1.0e0"^^xsd:double'
 
 
+@pytest.mark.parametrize("nodes", [0, 3, 16, 17, 40])
+def test_constraints_sharing_a_target_give_pyshacls_results_whatever_its_size(nodes):
+    """Constraints that share a target run per node when it has at most FEW nodes, else joined with it;
+    both ways on each side of the boundary give what pyshacl gives."""
+    from exo_onto.shacl.engine import FEW
+
+    assert FEW == 16
+    rules = " , ".join(f'[ sh:select """SELECT $this ?value WHERE {{ $this <http://example.org/p> ?value . '
+                       f'FILTER (STRLEN(?value) > {k}) }}""" ]' for k in (1, 2))
+    shapes = graph(f"ex:S a sh:NodeShape ; sh:targetClass ex:C ; sh:sparql {rules} .")
+    data = graph(" ".join(f'ex:n{i} a ex:C ; ex:p "{"x" * (i % 4)}" .' for i in range(nodes)) + " ex:z ex:p 'xxx' .")
+    expected = {(f"http://example.org/n{i}", str(SH.SPARQLConstraintComponent)) for i in range(nodes) if i % 4 > 1}
+    assert results(data, shapes, fast=True) == results(data, shapes, fast=False) == expected
+
+
 def test_a_shape_without_a_message_compiles_with_a_generated_one():
     shapes = graph("ex:S a sh:NodeShape ; sh:targetNode ex:a ; sh:property [ sh:path ex:p ; sh:minCount 1 ] .")
     assert compile_shapes(shapes, "none").left_to_pyshacl == []
