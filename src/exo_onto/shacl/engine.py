@@ -217,13 +217,15 @@ FEW = 16
 
 
 def _few(store: ox.Store, focus: str, union: bool, focus_cache: dict[str, list]) -> bool:
-    """Whether the target ``focus`` has at most :data:`FEW` nodes (then kept in ``focus_cache``); asks for one more."""
-    if focus not in focus_cache:
-        nodes = [r["this"] for r in store.query(f"{focus} LIMIT {FEW + 1}", use_default_graph_as_union=union)]
-        if len(nodes) > FEW:
-            return False
-        focus_cache[focus] = nodes
-    return len(focus_cache[focus]) <= FEW
+    """Whether the target ``focus`` has at most :data:`FEW` nodes, asking for one more once per target; when it
+    has, they are all its nodes and go into ``focus_cache`` (which holds each query's answer by its text)."""
+    probe = f"{focus} LIMIT {FEW + 1}"
+    if probe not in focus_cache:
+        focus_cache[probe] = [r["this"] for r in store.query(probe, use_default_graph_as_union=union)]
+    if len(focus_cache[probe]) > FEW:
+        return False
+    focus_cache[focus] = focus_cache[probe]
+    return True
 
 
 def _run_sparql(loaded: LoadedStore, check: SparqlCheck, union: bool, focus_cache: dict[str, list],
