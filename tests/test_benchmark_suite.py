@@ -44,3 +44,17 @@ def test_the_suite_gets_ctrl_c_as_in_a_terminal_even_from_a_background_benchmark
     finally:
         signal.signal(signal.SIGINT, before)
     assert suite["summary"] == "<built-in function default_int_handler>"
+
+
+def test_repeated_measurements_keep_the_fastest_time_and_the_largest_peak():
+    """--repeat: the machine's speed drifts, memory does not; a timeout ends the repeats and is the cell."""
+    import argparse
+
+    run = _run_module()
+    given = iter([{"s": 3.0, "mb": 10.0}, {"s": 2.0, "mb": 30.0}, {"s": 4.0, "mb": 20.0}])
+    run.run_child = lambda *a: next(given)
+    args = argparse.Namespace(repeat=3, timeout=5.0)
+    assert run.best_of("load", "chosen", Path("x.nt"), args) == {"s": 2.0, "mb": 30.0, "runs": 3}
+    given = iter([{"s": 3.0, "mb": 10.0}, {"status": "timeout", "s_min": 5.0}, {"s": 1.0, "mb": 1.0}])
+    assert run.best_of("load", "chosen", Path("x.nt"), args) == {"status": "timeout", "s_min": 5.0}
+    assert next(given) == {"s": 1.0, "mb": 1.0}  # not run after the timeout
