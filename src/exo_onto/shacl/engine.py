@@ -228,6 +228,9 @@ def _few(store: ox.Store, focus: str, union: bool, focus_cache: dict[str, list])
     return True
 
 
+_SHOWN = re.compile(r"\{[?$]([^{}]+)\}")
+
+
 def _run_sparql(loaded: LoadedStore, check: SparqlCheck, union: bool, focus_cache: dict[str, list],
                 targets: _TargetLiterals, shared: bool = False) -> Iterable[_Raw]:
     """The constraint's results: joined with every focus node at once when that means the same, else per node
@@ -240,12 +243,10 @@ def _run_sparql(loaded: LoadedStore, check: SparqlCheck, union: bool, focus_cach
             focus_cache[check.focus] = [r["this"] for r in store.query(check.focus, use_default_graph_as_union=union)]
         batches = ((f, _prebound(store, check.select, f, union)) for f in focus_cache[check.focus])
     seen = set()
-    texts = [str(m) for m in check.messages]
+    # Only what a message shows ({?var} or {$var}) is made an rdflib term: a check may give 100,000 rows.
+    shown = {n for m in check.messages for n in _SHOWN.findall(str(m))}
     for prebound, solutions in batches:
         variables = [v for v in solutions.variables if not v.value.startswith("_v")]
-        # Only what a message shows ({?var} or {$var}) is made an rdflib term: a check may give 100,000 rows.
-        shown = {n for n in {v.value for v in variables} | {"this", "path", "value"}
-                 if any(f"{{?{n}}}" in t or f"{{${n}}}" in t for t in texts)}
         for row in solutions:
             bound = {v.value: row[v] for v in variables if row[v] is not None}
             if prebound is not None:
