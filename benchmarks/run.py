@@ -587,7 +587,8 @@ def report(rows: list[dict], args: argparse.Namespace, untyped: list[dict] | Non
         "|---|---|---|",
         *untyped_rows,
         "",
-        "* The graph: ×1 is the real graph (TBox + `ontology/kg`); ×N adds N−1 varied clones of every finding, span, "
+        "* The graph: ×1 is the real graph, as `exo-onto check` reads it (the TBox, its import modules and the "
+        "bridge, and `ontology/kg`); ×N adds N−1 varied clones of every finding, span, "
         "preparation, context, carrier and cited work (`benchmarks/generate.py`). Clones add no SHACL violation; "
         "each cloned span adds one warning (its IRI no longer spells its offsets). Each clone adds the real graph's "
         "findings once more (and about as many triples), so ×47 is the size nearest 10 k findings and ×223 the "

@@ -94,12 +94,24 @@ def _py(term: Node | None, curies: bool) -> Any:
 def from_oxigraph(raw) -> QueryResult:
     if isinstance(raw, ox.QueryBoolean):
         return QueryResult("ask", (), [], bool(raw))
+    # Each distinct term is converted once: labels, predicates and evidence codes recur row after row, and
+    # making an rdflib term (checking an IRI, casting a literal) cost as much as Oxigraph's answer.
+    terms: dict[object, Node] = {}
+
+    def term(t) -> Node | None:
+        if t is None:
+            return None
+        got = terms.get(t)
+        if got is None:
+            got = terms[t] = ox_to_rdflib(t)
+        return got
+
     if isinstance(raw, ox.QuerySolutions):
         cols = tuple(v.value for v in raw.variables)
-        return QueryResult("select", cols, [tuple(ox_to_rdflib(s[c]) for c in cols) for s in raw])
+        return QueryResult("select", cols, [tuple(term(s[c]) for c in cols) for s in raw])
     g = bind_prefixes(Graph())
     for t in raw:
-        g.add((ox_to_rdflib(t.subject), ox_to_rdflib(t.predicate), ox_to_rdflib(t.object)))
+        g.add((term(t.subject), term(t.predicate), term(t.object)))
     return QueryResult("graph", (), [], None, g)
 
 
