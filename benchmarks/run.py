@@ -513,6 +513,8 @@ def command(args: argparse.Namespace) -> str:
 
 def report(rows: list[dict], args: argparse.Namespace, untyped: list[dict] | None = None,
            suite: dict | None = None) -> str:
+    from exo_onto.reason.reasoner import FULL_REASONING_MAX_TRIPLES
+
     t = f"{args.timeout:g}"
     untyped = untyped or []
     lines = [
@@ -562,7 +564,7 @@ def report(rows: list[dict], args: argparse.Namespace, untyped: list[dict] | Non
         f"(`--naive-pipeline-max-size`) with the {t} s timeout.",
         "* ² reason: naive is HermiT (owlready2) over the whole graph. Chosen is "
         "`exo_onto.reason.reasoner.reason_store` in `auto` mode, what `exo-onto check` runs: the same HermiT "
-        "run up to 150,000 triples (so the columns "
+        f"run up to {FULL_REASONING_MAX_TRIPLES:,} triples (so the columns "
         "agree there), above it HermiT classifies the TBox and the ABox is checked by OWL 2 RL rules as SPARQL "
         f"(disjoint types, functional data properties). Naive runs up to ×{args.naive_pipeline_max_size} with the "
         f"{t} s timeout.",

@@ -9,13 +9,14 @@ import click
 
 from exo_onto.cli.commands._output import echo_step, echo_summary
 from exo_onto.pipeline.check import run_check
+from exo_onto.reason.reasoner import FULL_REASONING_MAX_TRIPLES
 
 
 @click.command("check")
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--reasoning", type=click.Choice(["auto", "full", "tbox"]), default="auto", show_default=True,
               help="full: HermiT over TBox and ABox; tbox: HermiT over the TBox, OWL 2 RL rules over the ABox "
-                   "(linear, for large graphs); auto: full up to 150,000 triples.")
+                   f"(linear, for large graphs); auto: full up to {FULL_REASONING_MAX_TRIPLES:,} triples.")
 def command(files: tuple[Path, ...], reasoning: str) -> None:
     """Parse, reason (HermiT; OWL 2 RL without Java), validate (SHACL), QC, run the stored queries.
 
