@@ -1,12 +1,13 @@
 """Broken Turtle gets an error naming the file and the line (line numbers read off the fixtures)."""
 
+import os
 from pathlib import Path
 
 import pytest
 from rdflib import RDF, XSD, BNode, Literal, URIRef
 
 from exo_onto import TurtleError, parse_turtle
-from exo_onto.io.load import load_store
+from exo_onto.io.load import load_store, parsed
 from exo_onto.terms.convert import ox_to_rdflib, rdflib_to_ox
 
 BROKEN = Path(__file__).parent / "data" / "invalid-turtle"
@@ -153,3 +154,23 @@ def test_terms_cross_between_rdflib_and_oxigraph_unchanged(term):
     """One converter each way (terms.convert): a literal keeps its lexical form, a blank node its id."""
     back = ox_to_rdflib(rdflib_to_ox(term))
     assert (back, str(back), type(back)) == (term, str(term), type(term))
+
+
+def test_a_file_is_parsed_once_per_version_and_each_caller_gets_its_own_graph(tmp_path):
+    """parse_turtle keeps each file parsed while it is unchanged (`docs` reads the project twice): an edit is
+    read, a graph handed out is the caller's to change, and an error names the file as the caller did."""
+    path = tmp_path / "a.ttl"
+    path.write_text('<http://example.org/a> <http://example.org/p> "1" .\n', encoding="utf-8")
+    first = parse_turtle(path)
+    first.add((URIRef("http://example.org/mine"), RDF.type, URIRef("http://example.org/Mine")))
+    assert len(parse_turtle(path)) == 1  # the caller's change stays the caller's
+    assert parsed(path) is parsed(str(path))
+
+    path.write_text('<http://example.org/a> <http://example.org/p> "2", "3" .\n', encoding="utf-8")
+    assert {str(o) for o in parse_turtle(path).objects()} == {"2", "3"}
+
+    path.write_text('<http://example.org/a> <http://example.org/p> "4 .\n', encoding="utf-8")
+    relative = Path(os.path.relpath(path))
+    with pytest.raises(TurtleError) as info:
+        parse_turtle(relative)
+    assert str(info.value).startswith(f"{relative}:1: ")

@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -100,23 +101,50 @@ def parse_turtle(path: PathLike, graph: Graph | None = None) -> Graph:
     """Parse one Turtle file into ``graph`` (a new one by default) or raise :class:`TurtleError`.
 
     The file is first read by Oxigraph's parser (see :func:`check_file`), so a file this accepts is
-    one every command and every store accepts; rdflib then builds the graph.
+    one every command and every store accepts; rdflib then builds the graph. A file parsed before in
+    this process, unchanged since, is not parsed again (:func:`parsed`).
     """
-    path = Path(path)
     graph = graph if graph is not None else bind_prefixes(Graph())
+    for triple in parsed(path):
+        graph.add(triple)
+    return graph
+
+
+#: Files up to this size stay parsed, per version, for the life of the process (a few MB for the project).
+_KEPT_BYTES = 4 << 20
+
+
+def parsed(path: PathLike) -> Graph:
+    """``path`` parsed (see :func:`parse_turtle`), as a graph the caller must not change: the same object for
+    each call while the file is unchanged. `docs` reads the project's files twice (the whole graph, then the
+    ontology), `build` reads the TBox twice, and a notebook or the tests read them hundreds of times."""
+    path = Path(path)
+    try:
+        st = path.stat()
+    except OSError:
+        return _parse(path)  # Oxigraph's reader names what is wrong
+    if st.st_size > _KEPT_BYTES:
+        return _parse(path)
+    return _parse_kept(str(path), str(path.resolve()), (st.st_mtime_ns, st.st_size, st.st_ino, st.st_dev))
+
+
+@lru_cache(maxsize=256)
+def _parse_kept(given: str, resolved: str, version: tuple[int, int, int, int]) -> Graph:
+    return _parse(Path(given))  # errors name the file as the caller did; ``resolved`` and ``version`` key it
+
+
+def _parse(path: Path) -> Graph:
     check_file(path)
     try:
         data = path.read_text(encoding="utf-8-sig")  # -sig: a byte-order mark is not a subject
     except (OSError, UnicodeDecodeError) as exc:
         raise TurtleError(path, None, f"cannot read: {_one_line(exc)}") from exc
-    scratch = Graph()
+    graph = Graph()
     try:
-        scratch.parse(data=data, format="turtle", publicID=path.resolve().as_uri())
+        graph.parse(data=data, format="turtle", publicID=path.resolve().as_uri())
     except Exception as exc:  # rdflib raises several unrelated exception types
         line, reason = _describe(exc)
         raise TurtleError(path, line, _one_line(reason)) from exc
-    for triple in scratch:
-        graph.add(triple)
     return graph
 
 
@@ -140,7 +168,7 @@ def load_ontology(files: Files | None = None) -> Graph:
     paths = as_paths(files) if files is not None else tbox_files()
     graph = load_graph(paths)
     headers = sorted(graph.subjects(RDF.type, OWL.Ontology), key=str)
-    first = parse_turtle(paths[0]).value(predicate=RDF.type, object=OWL.Ontology) if paths else None
+    first = parsed(paths[0]).value(predicate=RDF.type, object=OWL.Ontology) if paths else None
     for header in headers:
         if header != first:
             graph.remove((header, None, None))

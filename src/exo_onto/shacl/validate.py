@@ -33,7 +33,7 @@ from rdflib import Graph, Node, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS
 
-from exo_onto.io.load import Files, LoadedStore, as_paths, load_store, parse_turtle, store_from_graph
+from exo_onto.io.load import Files, LoadedStore, as_paths, load_store, parsed, store_from_graph
 from exo_onto.paths import kg_dir, shapes_dir, tbox_files
 from exo_onto.shacl.compile import TARGETS, Compiled, IllFormedConstraint, compile_shapes
 from exo_onto.shacl.engine import add_rdfs_closure, run_compiled
@@ -73,22 +73,11 @@ def _without_domains_and_ranges(graph: Graph) -> Graph:
     return out
 
 
-@lru_cache(maxsize=64)
-def _parse_cached(path: str, mtime_ns: int) -> Graph:
-    return parse_turtle(Path(path))
-
-
-def _parse(path: Path) -> Graph:
-    """Parse once per file version: the TBox and shapes are read for every fixture in the tests."""
-    path = Path(path).resolve()
-    return _parse_cached(str(path), path.stat().st_mtime_ns)
-
-
 def load_shapes(directory: Path | None = None) -> Graph:
     """Every ``*.ttl`` in ``shapes/`` as one shapes graph (raises :class:`TurtleError` on a broken file)."""
     graph = bind_prefixes(Graph())
     for path in _shape_files(directory):
-        graph += _parse(path)
+        graph += parsed(path)  # read, never changed: the loader keeps each file parsed once
     return graph
 
 
