@@ -34,6 +34,7 @@ import resource
 import signal
 import subprocess
 import sys
+import threading
 import time
 from datetime import date
 from pathlib import Path
@@ -383,27 +384,63 @@ def _verdict(ok: bool) -> str:
 SUITE_CPU_SECONDS = 300.0
 
 
+#: The probe of the machine's speed while the suite runs: a fixed pure-Python loop, this many additions.
+PROBE_ADDITIONS = 10_000_000
+#: Seconds between two probes.
+PROBE_EVERY = 15.0
+
+
+def probe_seconds() -> float:
+    """CPU seconds this thread takes for :data:`PROBE_ADDITIONS` additions. The same loop took 0.12 s to
+    0.20 s on this project's 2-core machine within one hour: its CPU time is not a fixed quantity."""
+    start = time.thread_time()
+    total = 0
+    for i in range(PROBE_ADDITIONS):
+        total += i
+    return time.thread_time() - start
+
+
 def measure_suite(command: list[str] | None = None) -> dict:
     """One run of the test suite as CI runs it (pytest): CPU seconds, user + system, of pytest and every process
-    it waited for (servers, CLI runs, HermiT), the wall seconds, and pytest's last line."""
+    it waited for (servers, CLI runs, HermiT), the wall seconds, pytest's last line, and the machine's speed
+    meanwhile (:func:`probe_seconds` every :data:`PROBE_EVERY` s, from this otherwise idle process)."""
     root = Path(__file__).resolve().parents[1]
     command = command or [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(root / "tests")]
+    probes: list[float] = []
+    done_event = threading.Event()
+
+    def probe() -> None:
+        while True:
+            probes.append(probe_seconds())
+            if done_event.wait(PROBE_EVERY):
+                return
+
+    prober = threading.Thread(target=probe, daemon=True)
     before, start = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
+    prober.start()
     # Ctrl-C as in a terminal: a benchmark started in the background ignores SIGINT, and the suite's
     # Ctrl-C tests would inherit that.
-    done = subprocess.run(command, cwd=root, capture_output=True, text=True,
-                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        done = subprocess.run(command, cwd=root, capture_output=True, text=True,
+                              preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    finally:
+        done_event.set()
+        prober.join()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
     last = (done.stdout.strip().splitlines() or [""])[-1].strip("= ")
-    return {"cpu": cpu, "s": time.perf_counter() - start, "ok": done.returncode == 0, "summary": last}
+    return {"cpu": cpu, "s": time.perf_counter() - start, "ok": done.returncode == 0, "summary": last,
+            "probes": probes}
 
 
 def suite_target(suite: dict) -> str:
     ok = suite["ok"] and suite["cpu"] <= SUITE_CPU_SECONDS
     why = "" if suite["ok"] else " (the suite failed)"
+    probes = sorted(suite.get("probes") or [])
+    speed = (f"; the speed probe ({PROBE_ADDITIONS:,} additions in Python) took {probes[len(probes) // 2]:.3f} s "
+             f"(median of {len(probes)}; fastest {probes[0]:.3f} s, slowest {probes[-1]:.3f} s)") if probes else ""
     return (f"* (g) the test suite within {SUITE_CPU_SECONDS / 60:g} min of CPU — {_verdict(ok)}{why}: "
-            f"{suite['cpu'] / 60:.1f} min of CPU, {suite['s'] / 60:.1f} min wall ({suite['summary']}).")
+            f"{suite['cpu'] / 60:.1f} min of CPU, {suite['s'] / 60:.1f} min wall ({suite['summary']}){speed}.")
 
 
 def targets(rows: list[dict], args: argparse.Namespace) -> list[str]:

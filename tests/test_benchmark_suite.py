@@ -26,7 +26,9 @@ def test_the_suite_is_timed_by_the_cpu_of_its_processes_and_judged():
             "print('3 passed in 0.3s')")
     suite = run.measure_suite([sys.executable, "-c", busy])
     assert suite["ok"] and suite["summary"] == "3 passed in 0.3s"
-    assert 0.3 <= suite["cpu"] < 5  # the child's CPU, not this process's
+    assert 0.3 <= suite["cpu"] < 5  # the child's CPU, not this process's (nor its speed probes')
+    assert len(suite["probes"]) >= 1 and all(0 < p < 5 for p in suite["probes"])
+    assert "the speed probe (10,000,000 additions in Python) took" in run.suite_target(suite)
     assert "holds" in run.suite_target(suite)
     assert "MISSES" in run.suite_target({**suite, "cpu": run.SUITE_CPU_SECONDS + 1})
     failed = run.measure_suite([sys.executable, "-c", "print('1 failed'); raise SystemExit(1)"])
