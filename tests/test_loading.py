@@ -157,8 +157,8 @@ def test_terms_cross_between_rdflib_and_oxigraph_unchanged(term):
 
 
 def test_a_file_is_parsed_once_per_version_and_each_caller_gets_its_own_graph(tmp_path):
-    """parse_turtle keeps each file parsed while it is unchanged (`docs` reads the project twice): an edit is
-    read, a graph handed out is the caller's to change, and an error names the file as the caller did."""
+    """parse_turtle keeps each file parsed while its content is unchanged (`docs` reads the project twice): an
+    edit is read, a graph handed out is the caller's to change, and an error names the file as the caller did."""
     path = tmp_path / "a.ttl"
     path.write_text('<http://example.org/a> <http://example.org/p> "1" .\n', encoding="utf-8")
     first = parse_turtle(path)
@@ -168,6 +168,12 @@ def test_a_file_is_parsed_once_per_version_and_each_caller_gets_its_own_graph(tm
 
     path.write_text('<http://example.org/a> <http://example.org/p> "2", "3" .\n', encoding="utf-8")
     assert {str(o) for o in parse_turtle(path).objects()} == {"2", "3"}
+
+    # An edit of the same size within the file system's clock tick (modification time kept) is read too.
+    stamp = path.stat().st_mtime_ns
+    path.write_text('<http://example.org/a> <http://example.org/p> "4", "5" .\n', encoding="utf-8")
+    os.utime(path, ns=(stamp, stamp))
+    assert {str(o) for o in parse_turtle(path).objects()} == {"4", "5"}
 
     path.write_text('<http://example.org/a> <http://example.org/p> "4 .\n', encoding="utf-8")
     relative = Path(os.path.relpath(path))

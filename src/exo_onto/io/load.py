@@ -10,6 +10,7 @@ or many, as ``str`` or :class:`~pathlib.Path` (see :func:`as_paths`).
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import re
@@ -110,38 +111,47 @@ def parse_turtle(path: PathLike, graph: Graph | None = None) -> Graph:
     return graph
 
 
-#: Files up to this size stay parsed, per version, for the life of the process (a few MB for the project).
+#: Files up to this size stay parsed, per content, for the life of the process (a few MB for the project).
 _KEPT_BYTES = 4 << 20
 
 
 def parsed(path: PathLike) -> Graph:
     """``path`` parsed (see :func:`parse_turtle`), as a graph the caller must not change: the same object for
-    each call while the file is unchanged. `docs` reads the project's files twice (the whole graph, then the
-    ontology), `build` reads the TBox twice, and a notebook or the tests read them hundreds of times."""
+    each call while the file holds the same bytes. `docs` reads the project's files twice (the whole graph,
+    then the ontology), `build` reads the TBox twice, and a notebook or the tests read them hundreds of
+    times. Keyed by a hash of the content, not the modification time, which some file systems keep to the
+    second: an edit is always read."""
     path = Path(path)
     try:
-        st = path.stat()
+        data = path.read_bytes()
     except OSError:
         return _parse(path)  # Oxigraph's reader names what is wrong
-    if st.st_size > _KEPT_BYTES:
-        return _parse(path)
-    return _parse_kept(str(path), str(path.resolve()), (st.st_mtime_ns, st.st_size, st.st_ino, st.st_dev))
+    if len(data) > _KEPT_BYTES:
+        return _parse(path, data)
+    return _parse_kept(str(path), str(path.resolve()), hashlib.blake2b(data, digest_size=16).digest(), data)
 
 
 @lru_cache(maxsize=256)
-def _parse_kept(given: str, resolved: str, version: tuple[int, int, int, int]) -> Graph:
-    return _parse(Path(given))  # errors name the file as the caller did; ``resolved`` and ``version`` key it
+def _kept(given: str, resolved: str, digest: bytes) -> list:
+    return []  # a slot per file and content, filled by _parse_kept (the bytes themselves are not kept)
 
 
-def _parse(path: Path) -> Graph:
+def _parse_kept(given: str, resolved: str, digest: bytes, data: bytes) -> Graph:
+    slot = _kept(given, resolved, digest)  # errors name the file as the caller did
+    if not slot:
+        slot.append(_parse(Path(given), data))
+    return slot[0]
+
+
+def _parse(path: Path, data: bytes | None = None) -> Graph:
     check_file(path)
     try:
-        data = path.read_text(encoding="utf-8-sig")  # -sig: a byte-order mark is not a subject
+        text = (path.read_bytes() if data is None else data).decode("utf-8-sig")  # -sig: a BOM is not a subject
     except (OSError, UnicodeDecodeError) as exc:
         raise TurtleError(path, None, f"cannot read: {_one_line(exc)}") from exc
     graph = Graph()
     try:
-        graph.parse(data=data, format="turtle", publicID=path.resolve().as_uri())
+        graph.parse(data=text, format="turtle", publicID=path.resolve().as_uri())
     except Exception as exc:  # rdflib raises several unrelated exception types
         line, reason = _describe(exc)
         raise TurtleError(path, line, _one_line(reason)) from exc
