@@ -1,12 +1,14 @@
 """Broken Turtle gets an error naming the file and the line (line numbers read off the fixtures)."""
 
 import os
+from collections import OrderedDict
 from pathlib import Path
 
 import pytest
 from rdflib import RDF, XSD, BNode, Literal, URIRef
 
 from exo_onto import TurtleError, parse_turtle
+from exo_onto.io import load as load_module
 from exo_onto.io.load import load_store, parsed
 from exo_onto.terms.convert import ox_to_rdflib, rdflib_to_ox
 
@@ -156,7 +158,7 @@ def test_terms_cross_between_rdflib_and_oxigraph_unchanged(term):
     assert (back, str(back), type(back)) == (term, str(term), type(term))
 
 
-def test_a_file_is_parsed_once_per_version_and_each_caller_gets_its_own_graph(tmp_path):
+def test_a_file_is_parsed_once_per_version_and_each_caller_gets_its_own_graph(tmp_path, monkeypatch):
     """parse_turtle keeps each file parsed while its content is unchanged (`docs` reads the project twice): an
     edit is read, a graph handed out is the caller's to change, and an error names the file as the caller did."""
     path = tmp_path / "a.ttl"
@@ -174,6 +176,20 @@ def test_a_file_is_parsed_once_per_version_and_each_caller_gets_its_own_graph(tm
     path.write_text('<http://example.org/a> <http://example.org/p> "4", "5" .\n', encoding="utf-8")
     os.utime(path, ns=(stamp, stamp))
     assert {str(o) for o in parse_turtle(path).objects()} == {"4", "5"}
+
+    # What is kept is bounded: a file beyond the budget of kept bytes is parsed each time, never kept, and
+    # older files give way to newer ones.
+    monkeypatch.setattr(load_module, "_KEPT_BYTES", 200)
+    monkeypatch.setattr(load_module, "_kept", OrderedDict())
+    big, other = tmp_path / "big.ttl", tmp_path / "other.ttl"
+    big.write_text("# " + "x" * 200 + "\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
+    assert parsed(big) is not parsed(big) and len(parsed(big)) == 2
+    kept = parsed(path)
+    assert parsed(path) is kept
+    other.write_text("# " + "y" * 100 + "\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
+    assert parsed(other) is parsed(other)
+    assert parsed(path) is not kept  # made room for other.ttl
+    assert sum(size for size, _ in load_module._kept.values()) <= 200
 
     path.write_text('<http://example.org/a> <http://example.org/p> "4 .\n', encoding="utf-8")
     relative = Path(os.path.relpath(path))

@@ -14,10 +14,10 @@ import hashlib
 import io
 import os
 import re
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -111,8 +111,11 @@ def parse_turtle(path: PathLike, graph: Graph | None = None) -> Graph:
     return graph
 
 
-#: Files up to this size stay parsed, per content, for the life of the process (a few MB for the project).
-_KEPT_BYTES = 4 << 20
+#: Parsed files are kept, per content, for the life of the process: at most this many bytes of Turtle in all
+#: (the project has 1 MB; a parsed graph takes about ten times its file's size), the least recently read
+#: dropped first. A larger file is never kept.
+_KEPT_BYTES = 16 << 20
+_kept: OrderedDict[tuple[str, str, bytes], tuple[int, Graph]] = OrderedDict()
 
 
 def parsed(path: PathLike) -> Graph:
@@ -128,19 +131,15 @@ def parsed(path: PathLike) -> Graph:
         return _parse(path)  # Oxigraph's reader names what is wrong
     if len(data) > _KEPT_BYTES:
         return _parse(path, data)
-    return _parse_kept(str(path), str(path.resolve()), hashlib.blake2b(data, digest_size=16).digest(), data)
-
-
-@lru_cache(maxsize=256)
-def _kept(given: str, resolved: str, digest: bytes) -> list:
-    return []  # a slot per file and content, filled by _parse_kept (the bytes themselves are not kept)
-
-
-def _parse_kept(given: str, resolved: str, digest: bytes, data: bytes) -> Graph:
-    slot = _kept(given, resolved, digest)  # errors name the file as the caller did
-    if not slot:
-        slot.append(_parse(Path(given), data))
-    return slot[0]
+    key = (str(path), str(path.resolve()), hashlib.blake2b(data, digest_size=16).digest())
+    if key in _kept:
+        _kept.move_to_end(key)
+        return _kept[key][1]
+    graph = _parse(path, data)  # the bytes hashed are the bytes parsed; errors name the file as given
+    _kept[key] = (len(data), graph)
+    while sum(size for size, _ in _kept.values()) > _KEPT_BYTES:
+        _kept.popitem(last=False)
+    return graph
 
 
 def _parse(path: Path, data: bytes | None = None) -> Graph:
