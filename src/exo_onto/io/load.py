@@ -14,6 +14,7 @@ import hashlib
 import io
 import os
 import re
+import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
@@ -116,6 +117,7 @@ def parse_turtle(path: PathLike, graph: Graph | None = None) -> Graph:
 #: dropped first. A larger file is never kept.
 _KEPT_BYTES = 16 << 20
 _kept: OrderedDict[tuple[str, str, bytes], tuple[int, Graph]] = OrderedDict()
+_kept_lock = threading.Lock()
 
 
 def parsed(path: PathLike) -> Graph:
@@ -132,13 +134,15 @@ def parsed(path: PathLike) -> Graph:
     if len(data) > _KEPT_BYTES:
         return _parse(path, data)
     key = (str(path), str(path.resolve()), hashlib.blake2b(data, digest_size=16).digest())
-    if key in _kept:
-        _kept.move_to_end(key)
-        return _kept[key][1]
+    with _kept_lock:
+        if key in _kept:
+            _kept.move_to_end(key)
+            return _kept[key][1]
     graph = _parse(path, data)  # the bytes hashed are the bytes parsed; errors name the file as given
-    _kept[key] = (len(data), graph)
-    while sum(size for size, _ in _kept.values()) > _KEPT_BYTES:
-        _kept.popitem(last=False)
+    with _kept_lock:
+        _kept[key] = (len(data), graph)
+        while sum(size for size, _ in _kept.values()) > _KEPT_BYTES:
+            _kept.popitem(last=False)
     return graph
 
 
