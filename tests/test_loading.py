@@ -158,7 +158,7 @@ def test_terms_cross_between_rdflib_and_oxigraph_unchanged(term):
     assert (back, str(back), type(back)) == (term, str(term), type(term))
 
 
-def test_a_file_is_parsed_once_per_version_and_each_caller_gets_its_own_graph(tmp_path, monkeypatch):
+def test_a_file_is_parsed_once_per_content_and_each_caller_gets_its_own_graph(tmp_path, monkeypatch):
     """parse_turtle keeps each file parsed while its content is unchanged (`docs` reads the project twice): an
     edit is read, a graph handed out is the caller's to change, and an error names the file as the caller did."""
     path = tmp_path / "a.ttl"
