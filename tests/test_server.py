@@ -189,6 +189,19 @@ def test_a_kept_location_gets_the_new_graph_and_keeps_named_graphs(tmp_path):
     assert db.is_dir(), "a location the user gave is kept"
 
 
+def test_an_oxigraph_store_is_served_by_its_default_graph():
+    """`exo-onto serve` hands the server the store `check` loads (no rdflib graph built first): its default
+    graph is served, and a named graph in it (validation's RDFS closure, say) is not."""
+    import pyoxigraph as ox
+
+    store = ox.Store()
+    p = ox.NamedNode("http://example.org/p")
+    store.add(ox.Quad(ox.NamedNode("http://example.org/a"), p, ox.Literal("a")))
+    store.add(ox.Quad(ox.NamedNode("http://example.org/b"), p, ox.Literal("b"), ox.NamedNode(KG)))
+    with OxigraphServer(data=store) as srv:
+        assert count(srv) == 1 and count(srv, "{ ?s ?p 'a' }") == 1
+
+
 def test_a_folder_that_is_not_a_database_is_refused_untouched(tmp_path):
     folder = tmp_path / "thesis"
     folder.mkdir()

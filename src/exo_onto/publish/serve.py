@@ -36,6 +36,7 @@ import urllib.request
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import Graph
 
 try:
@@ -244,9 +245,9 @@ def check_location(location: Path) -> None:
 class OxigraphServer:
     """An Oxigraph SPARQL server on the loopback interface; use as a context manager.
 
-    ``data`` (an rdflib graph, or RDF files Oxigraph can read) is bulk-loaded into the database
-    before the server starts, which then serves it **read-only**: SPARQL updates and Graph Store
-    writes answer 403, so no local process or web page can change the data or make the server
+    ``data`` (an rdflib graph, the default graph of an Oxigraph store, or RDF files Oxigraph can read) is
+    bulk-loaded into the database before the server starts, which then serves it **read-only**: SPARQL
+    updates and Graph Store writes answer 403, so no local process or web page can change the data or make the server
     fetch URLs (``LOAD``). ``writable=True`` runs ``oxigraph serve`` instead (for ``push_graph``).
     ``query_timeout`` is the server-side limit for one query, in whole seconds (rounded up).
 
@@ -258,7 +259,7 @@ class OxigraphServer:
     """
 
     def __init__(self, location: Path | None = None, port: int | None = None, host: str = "127.0.0.1", *,
-                 data: Graph | Iterable[Path] | None = None, writable: bool = False,
+                 data: Graph | ox.Store | Iterable[Path] | None = None, writable: bool = False,
                  query_timeout: float = DEFAULT_QUERY_TIMEOUT) -> None:
         self.host = host
         self.port = port or 0
@@ -359,6 +360,9 @@ class OxigraphServer:
         if isinstance(self.data, Graph):
             self._run_tool(["load", "--format", "application/n-triples"], "load the graph",
                            data=ntriples(self.data))
+        elif isinstance(self.data, ox.Store):
+            self._run_tool(["load", "--format", "application/n-triples"], "load the graph",
+                           data=self.data.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()))
         elif self.data is not None:
             files = [str(Path(f)) for f in self.data]
             if files:

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import click
 
-from exo_onto.io.load import TurtleError, load_graph
+from exo_onto.io.load import TurtleError, load_store
+from exo_onto.paths import ontology_files
 from exo_onto.publish import serve as serving
 from exo_onto.publish.query_page import build_page
 from exo_onto.publish.serve import OxigraphServer, PortInUseError, QueryFront, Refused
@@ -76,14 +77,16 @@ def command(port: int, location: Path | None, writable: bool, query_timeout: flo
             serving.check_location(location)
         # The user's port is the query page's, taken now; Oxigraph answers behind it on a port of its own.
         front = QueryFront(b"", "", port=port, upstream_timeout=query_timeout + 30).bind()
-        graph = load_graph()
-        n = len(graph)
+        # The loader `check` uses (Oxigraph's parser, one FILE:LINE error): what the server will hold, without
+        # building an rdflib graph first (a second of start-up on the project).
+        loaded = load_store(ontology_files())
+        n = loaded.triples
         page = build_page(triples=n)
         front.page, front.csp = page.body, page.csp
-        server = OxigraphServer(location=location, port=0, data=graph, writable=writable,
+        server = OxigraphServer(location=location, port=0, data=loaded.store, writable=writable,
                                 query_timeout=query_timeout)
         server.start()
-        del graph  # loaded into the database: its memory is not needed while serving
+        del loaded  # loaded into the database: its memory is not needed while serving
         front.start(server)
         url = front.url
         mode = "WRITABLE" if writable else "read-only"
