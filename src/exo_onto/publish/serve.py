@@ -247,8 +247,9 @@ class OxigraphServer:
 
     ``data`` (an rdflib graph, the default graph of an Oxigraph store, or RDF files Oxigraph can read) is
     bulk-loaded into the database before the server starts, which then serves it **read-only**: SPARQL
-    updates and Graph Store writes answer 403, so no local process or web page can change the data or make the server
-    fetch URLs (``LOAD``). ``writable=True`` runs ``oxigraph serve`` instead (for ``push_graph``).
+    updates and Graph Store writes answer 403, so no local process or web page can change the data or
+    make the server fetch URLs (``LOAD``). ``writable=True`` runs ``oxigraph serve`` instead (for
+    ``push_graph``).
     ``query_timeout`` is the server-side limit for one query, in whole seconds (rounded up).
 
     Queries read the union of all graphs (``--union-default-graph``), so data in a named graph is
