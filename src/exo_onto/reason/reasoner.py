@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from rdflib import Graph, Literal
 from rdflib.namespace import OWL, RDF, RDFS
 
+from exo_onto.io.memory import give_back_memory
 from exo_onto.terms.convert import ox_to_rdflib
 
 HERMIT = "HermiT"
@@ -281,6 +282,7 @@ def _abox_clashes(loaded, superclasses: list[tuple[str, str]]) -> list[str]:
     clashes += [f"{r['x'].value} has two different values of the functional property {r['p'].value} "
                 "(OWL 2 RL rule prp-fp)" for r in store.query(_FUNCTIONAL, default_graph=view)]
     store.remove_graph(graph)
+    give_back_memory(loaded.triples)
     return clashes
 
 

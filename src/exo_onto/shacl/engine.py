@@ -28,6 +28,7 @@ from rdflib import Graph, Literal, Node, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 
 from exo_onto.io.load import LoadedStore
+from exo_onto.io.memory import give_back_memory
 from exo_onto.io.workers import in_order, workers_for
 from exo_onto.shacl.compile import Compiled, CoreCheck, SparqlCheck
 from exo_onto.shacl.prebinding import prebind_blank, substitute
@@ -112,6 +113,13 @@ def add_rdfs_closure(store: ox.Store) -> None:
         insert("?x a ?d", f"{{ ?x a ?c }} UNION {{ GRAPH <{INFERRED.value}> {{ ?x a ?c }} }} "
                           + _values(pairs, "?c", "?d"))
     insert("?x a rdfs:Resource", "{ ?x ?p ?o } UNION { ?s ?p ?x FILTER (!isLiteral(?x)) }")
+
+
+def remove_rdfs_closure(loaded: LoadedStore) -> None:
+    """Take the :data:`INFERRED` graph out of the store again, and give its memory back (x1000: 340 MB)."""
+    if loaded.store.contains_named_graph(INFERRED):
+        loaded.store.remove_graph(INFERRED)
+    give_back_memory(loaded.triples)
 
 
 # --- sh:datatype on the literal as written (pyshacl's rules) ------------------------------------

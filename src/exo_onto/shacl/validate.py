@@ -36,7 +36,7 @@ from rdflib.namespace import OWL, RDF, RDFS
 from exo_onto.io.load import Files, LoadedStore, as_paths, load_store, parsed, store_from_graph
 from exo_onto.paths import kg_dir, shapes_dir, tbox_files
 from exo_onto.shacl.compile import TARGETS, Compiled, IllFormedConstraint, compile_shapes
-from exo_onto.shacl.engine import add_rdfs_closure, run_compiled
+from exo_onto.shacl.engine import add_rdfs_closure, remove_rdfs_closure, run_compiled
 from exo_onto.shacl.prebinding import mentions
 from exo_onto.shacl.report import ValidationReport, ValidationResult, collect, from_results_graph
 from exo_onto.terms.namespaces import SH, bind_prefixes
@@ -202,8 +202,8 @@ def validate_store(loaded: LoadedStore, shapes: Graph | None = None, entailment:
 
     The shapes run as SPARQL on the store (:mod:`exo_onto.shacl.compile`); a shape the compiler
     does not translate is given to pyshacl. With ``entailment="rdfs"`` the RDFS closure goes into the
-    store's ``urn:x-exo-onto:inferred`` graph (the default graph, which the stored queries read, is
-    unchanged). Results stream into the report: ``limit`` keeps only the first of each shape and
+    store's ``urn:x-exo-onto:inferred`` graph while the shapes run, and out again after: the store is left
+    as it was found. Results stream into the report: ``limit`` keeps only the first of each shape and
     constraint in memory (all are counted), ``sink`` receives every one. Raises
     :class:`ValidationError` when the shapes cannot run.
     """
@@ -215,11 +215,16 @@ def validate_store(loaded: LoadedStore, shapes: Graph | None = None, entailment:
             compiled = _compile(shapes, entailment)  # refuses what exo-onto does not run ($shapesGraph)
         if entailment == "rdfs":
             add_rdfs_closure(loaded.store)
-        results = run_compiled(loaded, compiled, shapes, entailment)
-        rest: Iterable[ValidationResult] = ()
-        if compiled.left_to_pyshacl:
-            rest = _pyshacl(loaded.to_graph(), _only_targets_of(shapes, compiled.left_to_pyshacl), entailment).results
-        return collect(chain(results, rest), limit, sink)
+        try:
+            results = run_compiled(loaded, compiled, shapes, entailment)
+            rest: Iterable[ValidationResult] = ()
+            if compiled.left_to_pyshacl:
+                rest = _pyshacl(loaded.to_graph(), _only_targets_of(shapes, compiled.left_to_pyshacl),
+                                entailment).results
+            return collect(chain(results, rest), limit, sink)
+        finally:
+            if entailment == "rdfs":
+                remove_rdfs_closure(loaded)
     except IllFormedConstraint as exc:
         raise ValidationError(f"SHACL validation could not run: {exc}") from None
     except (SyntaxError, OSError, ValueError) as exc:  # a shape's SPARQL that Oxigraph rejects
