@@ -34,7 +34,7 @@ from rdflib.namespace import OWL, RDF, RDFS, XSD
 
 from exo_onto import load_graph
 from exo_onto.io.load import LoadedStore, store_from_graph
-from exo_onto.shacl.report import shorten
+from exo_onto.shacl.report import ValidationResult, shorten
 from exo_onto.shacl.validate import validate_store
 from exo_onto.terms.convert import rdflib_to_ox
 
@@ -148,6 +148,25 @@ def _violations(loaded: LoadedStore) -> set[tuple]:
     return {(r.focus_iri, r.path, r.shape, r.constraint) for r in report.violations}
 
 
+class _Caught(Exception):
+    """The first violation of a mutated graph: the mutation is caught, the other checks need not run."""
+
+
+def _stop_at_a_violation(result: ValidationResult) -> None:
+    if result.severity == "Violation":
+        raise _Caught
+
+
+def _caught(loaded: LoadedStore) -> bool:
+    """Whether validation reports a violation (the graph before mutation has none): validation stops at the
+    first, which a caught mutation meets after half the checks on average (the module took 33 s of CPU, now 17 s)."""
+    try:
+        validate_store(loaded, sink=_stop_at_a_violation)
+    except _Caught:
+        return True
+    return False
+
+
 def _edit(loaded: LoadedStore, triples: list, add: bool) -> None:
     """Add or remove triples in the loaded store, keeping its record of typed literals as written in step
     (what the loader would have recorded had the file said so)."""
@@ -185,11 +204,11 @@ def outcome():
                 _edit(loaded, remove, add=False)
                 _edit(loaded, add, add=True)
                 try:
-                    new = _violations(loaded) - baseline
+                    found = _caught(loaded)
                 finally:
                     _edit(loaded, add, add=False)
                     _edit(loaded, remove, add=True)
-                (caught if new else missed).append((inv, node))
+                (caught if found else missed).append((inv, node))
     return caught, missed
 
 
