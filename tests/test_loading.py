@@ -120,7 +120,7 @@ NT_RULES = """\
 
 
 def test_a_large_ntriples_file_keeps_one_rule_per_predicate_not_every_typed_literal(tmp_path):
-    """At x1000 the loader kept each of 270,000 typed literals as a Python object (120 MB), most of them span
+    """At x1000 the loader kept each of 270,000 typed literals as a Python object (155 MB), most of them span
     offsets that Oxigraph keeps with their lexical form but as xsd:integer. Now one rule per predicate says
     so, and only the literals no rule covers are kept one by one: a lexical form Oxigraph changes ("07",
     "1.50"), a predicate whose literals were written with two datatypes (q), a line it does not read

@@ -394,8 +394,8 @@ def _typed_rules(lines: list[bytes]) -> tuple[dict[tuple[object, object], object
     literals must be recorded one by one (the others that Oxigraph changes, and the lines not read here).
 
     Each distinct literal goes once into a scratch store to see what Oxigraph makes of it: at x1000 the
-    270,000 typed literals are about 20,000 distinct ones, and one rule for the span offsets replaces
-    a record of each (120 MB of Python objects)."""
+    270,000 typed literals are 39,193 distinct ones, and one rule for the span offsets replaces a record
+    of each (155 MB less resident memory once loaded)."""
     seen, unread = set(), False
     for line in lines:
         m = _TYPED_LINE.fullmatch(line)
