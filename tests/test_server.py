@@ -191,7 +191,7 @@ def test_a_kept_location_gets_the_new_graph_and_keeps_named_graphs(tmp_path):
 
 def test_an_oxigraph_store_is_served_by_its_default_graph():
     """`exo-onto serve` hands the server the store `check` loads (no rdflib graph built first): its default
-    graph is served, and a named graph in it (validation's RDFS closure, say) is not."""
+    graph is served, and a named graph in it (one another tool put there, say) is not."""
     import pyoxigraph as ox
 
     store = ox.Store()

@@ -415,13 +415,16 @@ def _typed_rules(lines: list[bytes]) -> tuple[dict[tuple[object, object], object
     for predicate, lexical, datatype in seen:
         key = (lexical, datatype)
         groups.setdefault((predicate, kept_as[key].datatype), set()).add(as_read[key].datatype)
-    rules = {(ox.NamedNode(predicate.decode()), stored): datatypes.pop() for (predicate, stored), datatypes in
-             groups.items() if len(datatypes) == 1 and stored not in datatypes}
-    # One by one: a literal Oxigraph changes that no rule covers, or whose lexical form it changes.
-    apart_keys = {(predicate, lexical, datatype) for predicate, lexical, datatype in seen
-                  if kept_as[(lexical, datatype)] != as_read[(lexical, datatype)]
-                  and ((ox.NamedNode(predicate.decode()), kept_as[(lexical, datatype)].datatype) not in rules
-                       or kept_as[(lexical, datatype)].value != as_read[(lexical, datatype)].value)}
+    ruled = {key for key, datatypes in groups.items() if len(datatypes) == 1 and key[1] not in datatypes}
+    rules = {(ox.NamedNode(predicate.decode()), stored): next(iter(groups[(predicate, stored)]))
+             for predicate, stored in ruled}
+
+    def one_by_one(predicate: bytes, lexical: bytes, datatype: bytes) -> bool:
+        """Kept one by one: a literal Oxigraph changes, unless a rule covers it and its lexical form stays."""
+        kept, read = kept_as[(lexical, datatype)], as_read[(lexical, datatype)]
+        return kept != read and (kept.value != read.value or (predicate, kept.datatype) not in ruled)
+
+    apart_keys = {key for key in seen if one_by_one(*key)}
     if not apart_keys and not unread:
         return rules, []
     apart = []  # read again rather than keeping every line's match from the first pass (270,000 at x1000)

@@ -80,7 +80,8 @@ def _values(pairs: list[tuple[object, object]], a: str, b: str) -> str:
 
 def add_rdfs_closure(store: ox.Store) -> None:
     """Put the RDFS entailments validation relies on into the :data:`INFERRED` graph of ``store``, replacing
-    what an earlier validation put there: entailments of triples since removed must not satisfy a check."""
+    whatever that graph holds (validation takes it out after, :func:`remove_rdfs_closure`; a stale one would
+    let entailments of triples since removed satisfy a check)."""
     store.clear_graph(INFERRED)
     def select(text: str) -> list[ox.QuerySolution]:
         return list(store.query(_PREFIXES + text, use_default_graph_as_union=True))
