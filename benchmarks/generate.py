@@ -148,20 +148,30 @@ def ensure_graph(size: int) -> tuple[Path, dict[str, int]]:
     return path, meta
 
 
-def untyped_path(triples: int) -> Path:
-    return CACHE / f"untyped-{triples}.nt"
+#: What the values of an untyped input are: plain strings, or distinct xsd:integer literals (a dump of
+#: measurements, which the loader must keep as written without a Python object per literal).
+UNTYPED_VALUES = ("plain", "integer")
+_XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
 
 
-def ensure_untyped(triples: int) -> Path:
-    """``triples`` instance triples with no type and no TBox (ten properties per subject, literal values):
-    what a user's data dump looks like to ``exo-onto check FILE``. None of it may reach HermiT."""
-    path = untyped_path(triples)
+def untyped_path(triples: int, values: str = "plain") -> Path:
+    return CACHE / (f"untyped-{triples}.nt" if values == "plain" else f"untyped-{values}-{triples}.nt")
+
+
+def ensure_untyped(triples: int, values: str = "plain") -> Path:
+    """``triples`` instance triples with no type and no TBox (ten properties per subject, literal values, plain
+    or ``xsd:integer`` as ``values`` says): what a user's data dump looks like to ``exo-onto check FILE``. None
+    of it may reach HermiT."""
+    if values not in UNTYPED_VALUES:
+        raise ValueError(f"values: one of {', '.join(UNTYPED_VALUES)}")
+    path = untyped_path(triples, values)
     if not path.exists():
         CACHE.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
         with open(tmp, "w", encoding="utf-8") as fh:
             for i in range(triples):
-                fh.write(f'<http://example.org/s{i // 10}> <http://example.org/p{i % 10}> "value {i}" .\n')
+                value = f'"value {i}"' if values == "plain" else f'"{i}"^^<{_XSD_INTEGER}>'
+                fh.write(f"<http://example.org/s{i // 10}> <http://example.org/p{i % 10}> {value} .\n")
         tmp.replace(path)
     return path
 
