@@ -396,6 +396,7 @@ _CANONICAL_INTEGER = re.compile(rb"0|-?[1-9][0-9]{0,17}")
 
 
 def _kept_as_written(lexical: bytes, datatype: bytes) -> bool:
+    """Whether Oxigraph keeps ``"lexical"^^<datatype>`` (N-Triples bytes) as written; False when unsure."""
     if b"\\" in datatype:
         return False  # an escaped IRI: the parser reads it
     if not datatype.startswith((_XSD, _RDF)):
