@@ -148,10 +148,12 @@ def ensure_graph(size: int) -> tuple[Path, dict[str, int]]:
     return path, meta
 
 
-#: What the values of an untyped input are: plain strings, or distinct xsd:integer literals (a dump of
-#: measurements, which the loader must keep as written without a Python object per literal).
-UNTYPED_VALUES = ("plain", "integer")
-_XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
+#: What the values of an untyped input are: plain strings, or distinct xsd:integer or xsd:double literals (a dump
+#: of measurements, which the loader must keep as written without a Python object per literal; Oxigraph may
+#: rewrite a double, so those go through the loader's scratch stores).
+UNTYPED_VALUES = ("plain", "integer", "double")
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_VALUE = {"plain": '"value {i}"', "integer": '"{i}"^^<' + _XSD + 'integer>', "double": '"{i}.5"^^<' + _XSD + 'double>'}
 
 
 def untyped_path(triples: int, values: str = "plain") -> Path:
@@ -159,8 +161,8 @@ def untyped_path(triples: int, values: str = "plain") -> Path:
 
 
 def ensure_untyped(triples: int, values: str = "plain") -> Path:
-    """``triples`` instance triples with no type and no TBox (ten properties per subject, literal values, plain
-    or ``xsd:integer`` as ``values`` says): what a user's data dump looks like to ``exo-onto check FILE``. None
+    """``triples`` instance triples with no type and no TBox (ten properties per subject, literal values as
+    ``values`` says, :data:`UNTYPED_VALUES`): what a user's data dump looks like to ``exo-onto check FILE``. None
     of it may reach HermiT."""
     if values not in UNTYPED_VALUES:
         raise ValueError(f"values: one of {', '.join(UNTYPED_VALUES)}")
@@ -169,9 +171,9 @@ def ensure_untyped(triples: int, values: str = "plain") -> Path:
         CACHE.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
         with open(tmp, "w", encoding="utf-8") as fh:
+            value = _VALUE[values]
             for i in range(triples):
-                value = f'"value {i}"' if values == "plain" else f'"{i}"^^<{_XSD_INTEGER}>'
-                fh.write(f"<http://example.org/s{i // 10}> <http://example.org/p{i % 10}> {value} .\n")
+                fh.write(f"<http://example.org/s{i // 10}> <http://example.org/p{i % 10}> {value.format(i=i)} .\n")
         tmp.replace(path)
     return path
 

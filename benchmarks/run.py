@@ -365,7 +365,7 @@ def table(rows: list[dict], key: str) -> list[str]:
 
 def run_untyped(args: argparse.Namespace) -> list[dict]:
     """`exo-onto check FILE` on instance data with no types and no TBox (issue 16's 'bounded on any input'), its
-    values plain strings or xsd:integer literals."""
+    values plain strings, xsd:integer or xsd:double literals."""
     rows = []
     for values in UNTYPED_VALUES:
         for triples in sorted(UNTYPED):
@@ -378,7 +378,8 @@ def run_untyped(args: argparse.Namespace) -> list[dict]:
     return rows
 
 
-_VALUES_TEXT = {"plain": "untyped triples", "integer": "untyped triples with xsd:integer values"}
+_VALUES_TEXT = {"plain": "untyped triples", "integer": "untyped triples with xsd:integer values",
+                "double": "untyped triples with xsd:double values"}
 
 
 def _verdict(ok: bool) -> str:
@@ -626,8 +627,8 @@ def report(rows: list[dict], args: argparse.Namespace, untyped: list[dict] | Non
         "×N's triples are a subset of ×M's for N < M), or, for the pipeline, the SHACL step it contains timed out "
         "at this size (its memory bound is then the SHACL step's).",
         "* Untyped input: `run_check` on N-Triples with no types and no TBox (ten literal-valued properties per "
-        "subject, the values plain strings or distinct xsd:integer literals, `benchmarks/generate.py`): seconds and "
-        "peak MB:",
+        "subject, the values plain strings or distinct xsd:integer or xsd:double literals, `benchmarks/generate.py`): "
+        "seconds and peak MB:",
         "",
         "| triples | values | check (s) | peak (MB) |",
         "|---|---|---|---|",
