@@ -248,13 +248,17 @@ class LoadedStore:
                 # the smaller (1.6 GB against 1.8 GB at the peak), and it is one transaction.
                 self.store.load(input=io.BufferedReader(split, 1 << 20), format=ox.RdfFormat.N_TRIPLES)
             rules, apart = _typed_rules(split.typed)
+            split.typed.clear()
             for _ in _quads(path, written, b"".join(apart)):
                 pass  # only to record these literals as written: the native load stored them
-            blank_quads = list(_quads(path, written, b"".join(split.blank)))
+            del apart
+            # Streamed into the store (not a list of every quad first: 2 M blank-node lines peaked at 1.9 GB);
+            # a line that fails empties the store below, as any failure here does.
+            blank, split.blank = b"".join(split.blank), []
+            self.store.bulk_extend(_quads(path, written, blank))
         except (TurtleError, SyntaxError, OSError, ValueError, MemoryError):
             self.store.clear()
             return False
-        self.store.bulk_extend(blank_quads)
         self.rules.update(rules)
         for key, literals in written.items():
             self.written.setdefault(key, []).extend(literals)
@@ -457,6 +461,7 @@ def _typed_rules(lines: list[bytes]) -> tuple[dict[tuple[object, object], object
     (155 MB less resident memory once loaded)."""
     groups: dict[tuple[bytes, object], set[object]] = {}  # (predicate, datatype kept) → the datatypes written
     named: dict[bytes, ox.NamedNode] = {}  # each datatype IRI once
+    iris: dict[bytes, bytes] = {}  # each predicate and datatype once, not once per line (2 M lines: 240 MB)
     seen, unread = set(), False
     for line in lines:
         m = _TYPED_LINE.fullmatch(line)
@@ -467,7 +472,8 @@ def _typed_rules(lines: list[bytes]) -> tuple[dict[tuple[object, object], object
                 named[m.group(3)] = _iri(m.group(3))
             groups.setdefault((m.group(1), named[m.group(3)]), set()).add(named[m.group(3)])
         else:
-            seen.add(m.groups())
+            predicate, lexical, datatype = m.groups()
+            seen.add((iris.setdefault(predicate, predicate), lexical, iris.setdefault(datatype, datatype)))
     changed = _changed_by_oxigraph(list(dict.fromkeys((lexical, datatype) for _, lexical, datatype in seen)))
     for predicate, lexical, datatype in seen:
         if (lexical, datatype) in changed:
