@@ -148,32 +148,34 @@ def ensure_graph(size: int) -> tuple[Path, dict[str, int]]:
     return path, meta
 
 
-#: What the values of an untyped input are: plain strings, or distinct xsd:integer or xsd:double literals (a dump
-#: of measurements, which the loader must keep as written without a Python object per literal; Oxigraph may
-#: rewrite a double, so those go through the loader's scratch stores).
-UNTYPED_VALUES = ("plain", "integer", "double")
+#: The kinds of untyped input: plain string values; distinct xsd:integer or xsd:double values (a dump of
+#: measurements, which the loader must keep as written without a Python object per literal; Oxigraph may rewrite
+#: a double, so those go through the loader's scratch stores); plain values on blank-node subjects (lines the
+#: loader reads one by one, so that each label names one node).
+UNTYPED_KINDS = ("plain", "integer", "double", "blank")
 _XSD = "http://www.w3.org/2001/XMLSchema#"
-_VALUE = {"plain": '"value {i}"', "integer": '"{i}"^^<' + _XSD + 'integer>', "double": '"{i}.5"^^<' + _XSD + 'double>'}
+_VALUE = {"integer": '"{i}"^^<' + _XSD + 'integer>', "double": '"{i}.5"^^<' + _XSD + 'double>'}
 
 
-def untyped_path(triples: int, values: str = "plain") -> Path:
-    return CACHE / (f"untyped-{triples}.nt" if values == "plain" else f"untyped-{values}-{triples}.nt")
+def untyped_path(triples: int, kind: str = "plain") -> Path:
+    return CACHE / (f"untyped-{triples}.nt" if kind == "plain" else f"untyped-{kind}-{triples}.nt")
 
 
-def ensure_untyped(triples: int, values: str = "plain") -> Path:
-    """``triples`` instance triples with no type and no TBox (ten properties per subject, literal values as
-    ``values`` says, :data:`UNTYPED_VALUES`): what a user's data dump looks like to ``exo-onto check FILE``. None
-    of it may reach HermiT."""
-    if values not in UNTYPED_VALUES:
-        raise ValueError(f"values: one of {', '.join(UNTYPED_VALUES)}")
-    path = untyped_path(triples, values)
+def ensure_untyped(triples: int, kind: str = "plain") -> Path:
+    """``triples`` instance triples with no type and no TBox (ten properties per subject, literal values; the
+    :data:`UNTYPED_KINDS` ``kind``): what a user's data dump looks like to ``exo-onto check FILE``. None of it
+    may reach HermiT."""
+    if kind not in UNTYPED_KINDS:
+        raise ValueError(f"kind: one of {', '.join(UNTYPED_KINDS)}")
+    path = untyped_path(triples, kind)
     if not path.exists():
         CACHE.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
+        value = _VALUE.get(kind, '"value {i}"')
+        subject = "_:s{n}" if kind == "blank" else "<http://example.org/s{n}>"
         with open(tmp, "w", encoding="utf-8") as fh:
-            value = _VALUE[values]
             for i in range(triples):
-                fh.write(f"<http://example.org/s{i // 10}> <http://example.org/p{i % 10}> {value.format(i=i)} .\n")
+                fh.write(f"{subject.format(n=i // 10)} <http://example.org/p{i % 10}> {value.format(i=i)} .\n")
         tmp.replace(path)
     return path
 

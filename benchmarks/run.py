@@ -39,7 +39,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from generate import UNTYPED_VALUES, ensure_graph, ensure_untyped
+from generate import UNTYPED_KINDS, ensure_graph, ensure_untyped
 
 DEFAULT_SIZES = "1,10,47,100,223,1000"
 STEPS = ("load", "shacl", "reason", "queries", "pipeline", "check")
@@ -364,22 +364,22 @@ def table(rows: list[dict], key: str) -> list[str]:
 
 
 def run_untyped(args: argparse.Namespace) -> list[dict]:
-    """`exo-onto check FILE` on instance data with no types and no TBox (issue 16's 'bounded on any input'), its
-    values plain strings, xsd:integer or xsd:double literals."""
+    """`exo-onto check FILE` on instance data with no types and no TBox (issue 16's 'bounded on any input'), of
+    each kind in :data:`generate.UNTYPED_KINDS`."""
     rows = []
-    for values in UNTYPED_VALUES:
+    for kind in UNTYPED_KINDS:
         for triples in sorted(UNTYPED):
             if triples > args.untyped_max:
                 continue
-            path = ensure_untyped(triples, values)
+            path = ensure_untyped(triples, kind)
             cell = best_of("check", "untyped", path, args)
-            print(f"  untyped {triples:,} ({values}) check {_fmt(cell, 's')} s {_fmt(cell, 'mb')} MB", file=sys.stderr)
-            rows.append({"triples": triples, "values": values, "check": cell})
+            print(f"  untyped {triples:,} ({kind}) check {_fmt(cell, 's')} s {_fmt(cell, 'mb')} MB", file=sys.stderr)
+            rows.append({"triples": triples, "kind": kind, "check": cell})
     return rows
 
 
-_VALUES_TEXT = {"plain": "untyped triples", "integer": "untyped triples with xsd:integer values",
-                "double": "untyped triples with xsd:double values"}
+_KIND_TEXT = {"plain": "untyped triples", "integer": "untyped triples with xsd:integer values",
+              "double": "untyped triples with xsd:double values", "blank": "untyped triples on blank-node subjects"}
 
 
 def _verdict(ok: bool) -> str:
@@ -532,8 +532,8 @@ def scale_targets(rows: list[dict], untyped: list[dict]) -> list[str]:
         worst = max(e for e in (overall, top) if e is not None)
         lines.append(f"  * {TITLES[step]} — {_verdict(worst <= SCALE_SLOPE)}: {_exp_text(overall)} overall, "
                      f"{_exp_text(top)} between the two largest.")
-    for values, (triples, (seconds, mb)) in ((v, t) for v in UNTYPED_VALUES for t in sorted(UNTYPED.items())):
-        found = [u for u in untyped if u["triples"] == triples and u.get("values", "plain") == values]
+    for kind, (triples, (seconds, mb)) in ((k, t) for k in UNTYPED_KINDS for t in sorted(UNTYPED.items())):
+        found = [u for u in untyped if u["triples"] == triples and u.get("kind", "plain") == kind]
         if not found:
             text = "not measured (--untyped-max)"
         elif "s" not in found[0]["check"]:
@@ -543,7 +543,7 @@ def scale_targets(rows: list[dict], untyped: list[dict]) -> list[str]:
             ok = cell["s"] <= seconds and cell["mb"] <= mb
             text = (f"{_verdict(ok)}: {_num(cell['s'], 's')} s (target < {seconds:.0f}), peak {_num(cell['mb'], 'mb')}"
                     f" MB (target < {mb:.0f})")
-        lines.append(f"* (f) `check` on {triples:,} {_VALUES_TEXT[values]} — {text}.")
+        lines.append(f"* (f) `check` on {triples:,} {_KIND_TEXT[kind]} — {text}.")
     return lines
 
 
@@ -592,7 +592,7 @@ def report(rows: list[dict], args: argparse.Namespace, untyped: list[dict] | Non
         "| step | naive | chosen | naive, two largest | chosen, two largest |",
         "|---|---|---|---|---|",
     ]
-    untyped_rows = [f"| {u['triples']:,} | {u.get('values', 'plain')} | {_fmt(u['check'], 's')} | "
+    untyped_rows = [f"| {u['triples']:,} | {u.get('kind', 'plain')} | {_fmt(u['check'], 's')} | "
                     f"{_fmt(u['check'], 'mb')} |" for u in untyped]
     for s in STEPS:
         (n_all, n_top), (c_all, c_top) = exponents(rows, s, "naive"), exponents(rows, s, "chosen")
@@ -627,10 +627,10 @@ def report(rows: list[dict], args: argparse.Namespace, untyped: list[dict] | Non
         "×N's triples are a subset of ×M's for N < M), or, for the pipeline, the SHACL step it contains timed out "
         "at this size (its memory bound is then the SHACL step's).",
         "* Untyped input: `run_check` on N-Triples with no types and no TBox (ten literal-valued properties per "
-        "subject, the values plain strings or distinct xsd:integer or xsd:double literals, `benchmarks/generate.py`): "
-        "seconds and peak MB:",
+        "subject; the values plain strings or distinct xsd:integer or xsd:double literals, or plain values on "
+        "blank-node subjects, `benchmarks/generate.py`): seconds and peak MB:",
         "",
-        "| triples | values | check (s) | peak (MB) |",
+        "| triples | kind | check (s) | peak (MB) |",
         "|---|---|---|---|",
         *untyped_rows,
         "",
