@@ -34,7 +34,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import OWL, RDF
+from rdflib.namespace import OWL, RDF, XSD
 
 from exo_onto.paths import kg_dir, tbox_files
 
@@ -153,8 +153,7 @@ def ensure_graph(size: int) -> tuple[Path, dict[str, int]]:
 #: a double, so those go through the loader's scratch stores); plain values on blank-node subjects (lines the
 #: loader reads one by one, so that each label names one node).
 UNTYPED_KINDS = ("plain", "integer", "double", "blank")
-_XSD = "http://www.w3.org/2001/XMLSchema#"
-_VALUE = {"integer": '"{i}"^^<' + _XSD + 'integer>', "double": '"{i}.5"^^<' + _XSD + 'double>'}
+_VALUE = {"integer": f'"{{i}}"^^<{XSD.integer}>', "double": f'"{{i}}.5"^^<{XSD.double}>'}
 
 
 def untyped_path(triples: int, kind: str = "plain") -> Path:

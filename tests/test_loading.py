@@ -145,7 +145,7 @@ def test_a_large_ntriples_file_keeps_one_rule_per_predicate_not_every_typed_lite
                        ("8", "integer"), ("2020", "gYear"), ("1.50", "decimal"), ("0", "boolean")}
 
 
-_XSD = "http://www.w3.org/2001/XMLSchema#"
+_XSD = str(XSD)
 #: Typed literals the loader takes as kept by Oxigraph without asking it (no scratch store), each as N-Triples.
 KEPT_AS_WRITTEN = ['"0"^^<{x}integer>', '"-7"^^<{x}integer>', '"123456789012345678"^^<{x}integer>',
                    '"-123456789012345678"^^<{x}integer>', '"true"^^<{x}boolean>', '"false"^^<{x}boolean>',

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import Graph
-from rdflib.namespace import OWL, RDF
+from rdflib.namespace import OWL, RDF, XSD
 
 from exo_onto.paths import ontology_files, tbox_files
 from exo_onto.terms.convert import ox_to_rdflib
@@ -392,10 +392,11 @@ _TYPED_LINE = re.compile(rb'[ \t]*<[^>]*>[ \t]+<([^>]*)>[ \t]+"((?:[^"\\\n]|\\.)
 
 
 #: Typed literals Oxigraph keeps exactly as written, told from the N-Triples bytes (lexical form, datatype IRI)
-#: alone: a datatype outside XSD and RDF (Oxigraph knows no value space for it), xsd:string, a canonical
-#: xsd:integer that fits in 64 bits, and xsd:boolean "true" or "false". A data dump of a million distinct
-#: numbers then needs no scratch store: `check` on one took 35 s and 2.0 GB with it, 9.8 s and 0.6 GB without.
-_XSD, _RDF = b"http://www.w3.org/2001/XMLSchema#", b"http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+#: alone: a datatype outside XSD and RDF (Oxigraph knows no value space for it), one of :data:`_KEPT_AS_WRITTEN`,
+#: a canonical xsd:integer that fits in 64 bits, and xsd:boolean "true" or "false". A data dump of a million
+#: distinct numbers then needs no scratch store: `check` on one took 35 s and 2.0 GB with it, 9.8 s and 0.6 GB
+#: without.
+_XSD, _RDF = str(XSD).encode(), str(RDF).encode()
 _CANONICAL_INTEGER = re.compile(rb"0|-?[1-9][0-9]{0,17}")
 
 
@@ -405,7 +406,7 @@ def _kept_as_written(lexical: bytes, datatype: bytes) -> bool:
         return False  # an escaped IRI: the parser reads it
     if not datatype.startswith((_XSD, _RDF)):
         return True
-    if datatype == _XSD + b"string":
+    if datatype.decode() in _KEPT_AS_WRITTEN:
         return True
     if datatype == _XSD + b"integer":
         return _CANONICAL_INTEGER.fullmatch(lexical) is not None
@@ -414,6 +415,8 @@ def _kept_as_written(lexical: bytes, datatype: bytes) -> bool:
 
 #: Distinct typed literals judged per scratch store: what one judgement holds in memory at a time.
 _SCRATCH_CHUNK = 1 << 16
+#: One scratch line: subject ``urn:x:I`` for the I-th literal of a chunk.
+_SCRATCH_LINE = b'<urn:x:%d> <urn:x:p> "%s"^^<%s> .\n'
 
 
 def _iri(raw: bytes) -> ox.NamedNode:
@@ -431,11 +434,10 @@ def _changed_by_oxigraph(distinct: list[tuple[bytes, bytes]]) -> dict[tuple[byte
     changed = {}
     for start in range(0, len(distinct), _SCRATCH_CHUNK):
         part = distinct[start:start + _SCRATCH_CHUNK]
-        scratch = b"".join(b'<urn:x:%d> <urn:x:p> "%s"^^<%s> .\n' % (i, lexical, datatype)
-                           for i, (lexical, datatype) in enumerate(part))
+        scratch = b"".join(_SCRATCH_LINE % (i, *pair) for i, pair in enumerate(part))
         escaped = {i for i, (lexical, datatype) in enumerate(part) if b"\\" in lexical or b"\\" in datatype}
         read = {int(t.subject.value[6:]): t.object for t in ox.parse(
-            b"".join(b'<urn:x:%d> <urn:x:p> "%s"^^<%s> .\n' % (i, *part[i]) for i in sorted(escaped)),
+            b"".join(_SCRATCH_LINE % (i, *part[i]) for i in sorted(escaped)),
             format=ox.RdfFormat.N_TRIPLES)}
         store = ox.Store()
         store.load(scratch, format=ox.RdfFormat.N_TRIPLES)
