@@ -465,14 +465,19 @@ def _typed_rules(lines: list[bytes]) -> tuple[dict[tuple[object, object], object
     named: dict[bytes, ox.NamedNode] = {}  # each datatype IRI once
     iris: dict[bytes, bytes] = {}  # each predicate and datatype once, not once per line (2 M lines: 240 MB)
     seen, unread = set(), False
+
+    def datatype_node(raw: bytes) -> ox.NamedNode:
+        if raw not in named:
+            named[raw] = _iri(raw)
+        return named[raw]
+
     for line in lines:
         m = _TYPED_LINE.fullmatch(line)
         if not m or b"\\" in m.group(1):
             unread = True
         elif _kept_as_written(m.group(2), m.group(3)):
-            if m.group(3) not in named:
-                named[m.group(3)] = _iri(m.group(3))
-            groups.setdefault((m.group(1), named[m.group(3)]), set()).add(named[m.group(3)])
+            datatype = datatype_node(m.group(3))
+            groups.setdefault((m.group(1), datatype), set()).add(datatype)
         else:
             predicate, lexical, datatype = m.groups()
             seen.add((iris.setdefault(predicate, predicate), lexical, iris.setdefault(datatype, datatype)))
@@ -481,9 +486,7 @@ def _typed_rules(lines: list[bytes]) -> tuple[dict[tuple[object, object], object
         if (lexical, datatype) in changed:
             kept, _, written = changed[(lexical, datatype)]
         else:
-            if datatype not in named:
-                named[datatype] = _iri(datatype)
-            kept = written = named[datatype]
+            kept = written = datatype_node(datatype)
         groups.setdefault((predicate, kept), set()).add(written)
     ruled = {key for key, datatypes in groups.items() if len(datatypes) == 1 and key[1] not in datatypes}
     rules = {(ox.NamedNode(predicate.decode()), stored): next(iter(groups[(predicate, stored)]))
