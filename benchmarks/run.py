@@ -533,7 +533,7 @@ def scale_targets(rows: list[dict], untyped: list[dict]) -> list[str]:
         lines.append(f"  * {TITLES[step]} — {_verdict(worst <= SCALE_SLOPE)}: {_exp_text(overall)} overall, "
                      f"{_exp_text(top)} between the two largest.")
     for kind, (triples, (seconds, mb)) in ((k, t) for k in UNTYPED_KINDS for t in sorted(UNTYPED.items())):
-        found = [u for u in untyped if u["triples"] == triples and u.get("kind", "plain") == kind]
+        found = [u for u in untyped if u["triples"] == triples and u["kind"] == kind]
         if not found:
             text = "not measured (--untyped-max)"
         elif "s" not in found[0]["check"]:
@@ -592,7 +592,7 @@ def report(rows: list[dict], args: argparse.Namespace, untyped: list[dict] | Non
         "| step | naive | chosen | naive, two largest | chosen, two largest |",
         "|---|---|---|---|---|",
     ]
-    untyped_rows = [f"| {u['triples']:,} | {u.get('kind', 'plain')} | {_fmt(u['check'], 's')} | "
+    untyped_rows = [f"| {u['triples']:,} | {u['kind']} | {_fmt(u['check'], 's')} | "
                     f"{_fmt(u['check'], 'mb')} |" for u in untyped]
     for s in STEPS:
         (n_all, n_top), (c_all, c_top) = exponents(rows, s, "naive"), exponents(rows, s, "chosen")
